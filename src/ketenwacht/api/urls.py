@@ -1,0 +1,14 @@
+"""/api/v1/: each capability's API routes, plus the schema and offline docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from ketenwacht.api.views import problem_type_view
+
+urlpatterns = [
+    path("", include("ketenwacht.partners.api.urls")),
+    path("problems/<slug:code>", problem_type_view, name="api-problem-type"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

@@ -1,0 +1,39 @@
+"""The hash chain: how an event's hash is computed and how a chain is verified."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and the canonical JSON of the event's content."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event_id: int
+    reason: str
+
+
+def first_break(rows: Iterable[tuple[int, str, str, dict[str, Any]]]) -> ChainBreak | None:
+    """Walk ``(id, prev_hash, hash, content)`` in id order; return the first bad row.
+
+    A changed row fails its own hash; a deleted or reordered row breaks the link
+    ``prev_hash == previous row's hash``.
+    """
+    expected_prev = GENESIS_HASH
+    for event_id, prev_hash, stored_hash, content in rows:
+        if prev_hash != expected_prev:
+            return ChainBreak(event_id, "prev_hash does not match the previous event")
+        if event_hash(prev_hash, content) != stored_hash:
+            return ChainBreak(event_id, "content does not match its hash")
+        expected_prev = stored_hash
+    return None

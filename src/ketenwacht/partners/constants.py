@@ -1,0 +1,52 @@
+"""Vocabularies of the partners kernel: sectors, roles, API scopes."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Sector(models.TextChoices):
+    BANK = "bank", _("Bank")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    WEBSHOP = "webshop", _("Web shop")
+    TELECOM = "telecom", _("Telecom operator")
+    CARRIER = "carrier", _("Carrier")
+    PAYMENT_PROVIDER = "payment_provider", _("Payment provider")
+    BNPL = "bnpl", _("Buy now, pay later")
+    BAILIFF = "bailiff", _("Bailiff")
+    INSURER = "insurer", _("Insurer")
+    POLICE = "police", _("Police")
+    PROSECUTOR = "prosecutor", _("Public prosecutor")
+    DESK = "desk", _("Reporting desk")
+    VICTIM_SUPPORT = "victim_support", _("Victim support")
+    REGULATOR = "regulator", _("Regulator")
+    GOVERNMENT = "government", _("Government")
+    PROGRAMME = "programme", _("Programme team")
+
+
+class Role(models.TextChoices):
+    PARTNER_ANALYST = "partner_analyst", _("Partner analyst")
+    DESK_AGENT = "desk_agent", _("Desk agent")
+    POLICE_ANALYST = "police_analyst", _("Police analyst")
+    PROGRAMME_TEAM = "programme_team", _("Programme team")
+    ADMIN = "admin", _("Administrator")
+
+
+# Roles whose login needs a second factor (TOTP or a static backup code).
+ROLES_REQUIRING_OTP = frozenset({Role.PROGRAMME_TEAM, Role.POLICE_ANALYST, Role.ADMIN})
+
+
+class Scope(models.TextChoices):
+    """What an API token may do. Capabilities add their scopes here (one place)."""
+
+    ORGANISATION_READ = "organisation:read", _("Read own organisation and sharing groups")
+    AUDIT_READ = "audit:read", _("Read own organisation's audit events")
+    IDENTIFIERS_CHECK = "identifiers:check", _("Check identifiers")
+    IDENTIFIERS_WRITE = "identifiers:write", _("Record sightings")
+
+
+# Identifier kinds an agreement may allow; the identifiers app owns their canonical forms.
+IDENTIFIER_KINDS = ("iban", "phone", "email", "url", "domain", "account", "wallet", "device")
+
+TOKEN_PREFIX = "kw"
+TOKEN_DEFAULT_DAYS = 365
+TOKEN_MAX_DAYS = 730

@@ -1,0 +1,22 @@
+"""Validation of organisation data, shared by forms, the API and services."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_KVK_RE = re.compile(r"^\d{8}$")
+
+
+def normalise_kvk(value: str) -> str:
+    """KvK numbers are eight digits; people write them with spaces or dots."""
+    return re.sub(r"[\s.\-]", "", value or "")
+
+
+def validate_kvk(value: str) -> None:
+    compact = normalise_kvk(value)
+    if not _KVK_RE.match(compact) or compact == "00000000":
+        raise ValidationError(
+            _("A KvK number has exactly eight digits (KvK-nummer heeft precies acht cijfers)."),
+            code="invalid_kvk",
+        )

@@ -1,0 +1,52 @@
+"""Tiles on the portal home. A tile shows when the actor holds its permission.
+
+Capabilities add their tiles here, so the portal home per role reads in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ketenwacht.partners import access
+from ketenwacht.partners.access import Actor
+
+
+@dataclass(frozen=True)
+class Tile:
+    permission: str
+    url_name: str
+    title: str | Promise
+    description: str | Promise
+
+
+TILES = [
+    Tile("audit.view_own", "audit:events", _("Audit log"), _("Who saw or changed what, and why.")),
+    Tile(
+        "tokens.manage",
+        "partners:tokens",
+        _("API tokens"),
+        _("Create and revoke your organisation's API tokens."),
+    ),
+    Tile(
+        "organisation.manage_all",
+        "admin:index",
+        _("Administration"),
+        _("Organisations, users, sharing groups and agreements."),
+    ),
+]
+
+
+def tiles_for(actor: Actor) -> list[dict[str, str]]:
+    return [
+        {
+            "url": reverse(tile.url_name),
+            "title": str(tile.title),
+            "description": str(tile.description),
+        }
+        for tile in TILES
+        if access.can(actor, tile.permission)
+    ]
