@@ -1,12 +1,15 @@
 """Production: PostgreSQL, Redis, real Celery workers, secure cookies and HSTS."""
 
 from ketenwacht.conf.base import *  # noqa: F403
-from ketenwacht.conf.base import DATABASES, env, secret_key_from_files
+from ketenwacht.conf.base import DATABASES, MIDDLEWARE, env, secret_key_from_files
 
 DEBUG = False
 SECRET_KEY = secret_key_from_files()
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("Production needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+# whitenoise serves the collected static files right after the security middleware.
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -1,0 +1,1 @@
+"""Benchmarks: each hot path measured as a ratio against its raw limit in the same run."""

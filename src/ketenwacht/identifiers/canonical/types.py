@@ -1,0 +1,32 @@
+"""The contract of ``identifiers.canonical``: what a canonical form is, and a refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ketenwacht.errors import ValidationFailed
+
+KINDS = ("iban", "phone", "email", "url", "domain", "account", "wallet", "device")
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """One identifier in its canonical form.
+
+    ``value`` is the single spelling every equal input meets in; it is what gets pseudonymised
+    (``HMAC(key, kind + ":" + value)``). ``display`` is for people (an IBAN grouped by four).
+    ``detail`` carries facts found on the way (phone number type, registrable domain, flags
+    such as ``mixed_script`` or ``confusable``).
+    """
+
+    kind: str
+    value: str
+    display: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class CanonicalError(ValidationFailed):
+    """A refusal: ``code`` is stable (``iban_checksum``), the message Dutch / English."""
+
+    code = "invalid_identifier"

@@ -1,0 +1,194 @@
+"""Every URL × every principal, compared with a declared expectation table.
+
+A URL pattern without an entry in ``EXPECTED`` fails the test: a new endpoint must state who
+may use it. Pages are tried as anonymous and as a user with each role (second factor passed);
+API endpoints as anonymous, as a token without the endpoint's scope and as a token with every
+scope. "Allowed" means the request got past authorisation (any status but 401/403 or a
+redirect to the login page); the table also says exactly who must be refused.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter, UUIDConverter
+
+from ketenwacht.partners.constants import Role, Scope
+from ketenwacht.partners.tests.factories import make_token
+
+ROLES = [None, *Role.values]  # None = anonymous
+STAFF = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page open to ``roles`` (``None`` in roles = anonymous too)."""
+
+    roles: frozenset[str | None]
+
+
+@dataclass(frozen=True)
+class Api:
+    """An API endpoint needing ``scope`` (``None`` = public)."""
+
+    scope: str | None
+
+
+PUBLIC_PAGE = Page(frozenset(ROLES))
+
+
+def page(*roles: str) -> Page:
+    return Page(frozenset(roles))
+
+
+EXPECTED: dict[str, Page | Api] = {
+    # web
+    "web:home": PUBLIC_PAGE,
+    "web:door": PUBLIC_PAGE,
+    "web:portal": Page(STAFF),
+    "set_language": PUBLIC_PAGE,
+    "admin:login": PUBLIC_PAGE,
+    "admin:logout": PUBLIC_PAGE,
+    # partners
+    "partners:login": PUBLIC_PAGE,
+    "partners:login_verify": PUBLIC_PAGE,
+    "partners:logout": PUBLIC_PAGE,
+    "partners:tokens": page(Role.ADMIN),
+    "partners:token_revoke": page(Role.ADMIN),
+    # audit
+    "audit:events": Page(STAFF),
+    # API
+    "api-problem-type": Api(None),
+    "api-schema": Api(None),
+    "api-docs": Api(None),
+    "api-redoc": Api(None),
+    "api-organisation": Api(Scope.ORGANISATION_READ),
+    "api-sharing-groups": Api(Scope.ORGANISATION_READ),
+}
+
+# Patterns outside our control that need no entry (static files in DEBUG only).
+IGNORED_PREFIXES = ("static/",)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    path: str
+
+
+def _sample(converter: object) -> str:
+    if isinstance(converter, IntConverter):
+        return "1"
+    if isinstance(converter, UUIDConverter):
+        return str(uuid.uuid4())
+    return "sample"
+
+
+def _walk(patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + _fill(entry.pattern), ns)
+        else:
+            full = prefix + _fill(entry.pattern)
+            name = f"{namespace}{entry.name}" if entry.name else full
+            yield Route(name=name, path="/" + full)
+
+
+def _fill(pattern: object) -> str:
+    """The pattern's route with each converter replaced by a sample value."""
+    route = str(pattern)
+    converters = getattr(pattern, "converters", {})
+    if route.startswith("^"):  # regex patterns (admin): fill named groups with samples
+        route = route.lstrip("^").rstrip("$")
+        route = re.sub(r"\(\?P<(\w+)>[^)]*\)", "sample", route)
+        return route.replace("\\", "")
+    for name, converter in converters.items():
+        route = re.sub(rf"<(?:\w+:)?{name}>", _sample(converter), route)
+    return route
+
+
+def all_routes() -> list[Route]:
+    routes = list(_walk(get_resolver().url_patterns))
+    return [r for r in routes if not r.path.lstrip("/").startswith(IGNORED_PREFIXES)]
+
+
+def is_admin(route: Route) -> bool:
+    """Django admin's own views; its login and logout pages are public and listed in EXPECTED."""
+    return route.path.startswith("/admin/") and route.name not in EXPECTED
+
+
+def test_every_url_has_an_expectation() -> None:
+    missing = sorted({r.name for r in all_routes() if not is_admin(r)} - set(EXPECTED))
+    assert not missing, f"URLs without an entry in the permission matrix: {missing}"
+
+
+def test_expectation_table_has_no_stale_entries() -> None:
+    names = {r.name for r in all_routes()}
+    assert set(EXPECTED) <= names, sorted(set(EXPECTED) - names)
+
+
+def _refused(response: object) -> bool:
+    """401/403, or a redirect to a login page asking to come back (``?next=``)."""
+    status = response.status_code  # type: ignore[attr-defined]
+    if status in (401, 403):
+        return True
+    location = response.get("Location", "") if status in (301, 302) else ""  # type: ignore[attr-defined]
+    return "/login/?next=" in location
+
+
+ROUTES = all_routes()
+PAGE_ROUTES = [r for r in ROUTES if isinstance(EXPECTED.get(r.name), Page)]
+API_ROUTES = [r for r in ROUTES if isinstance(EXPECTED.get(r.name), Api)]
+ADMIN_ROUTES = [r for r in ROUTES if is_admin(r)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", PAGE_ROUTES, ids=lambda r: r.name)
+def test_pages_by_role(route: Route, login_client) -> None:  # type: ignore[no-untyped-def]
+    expected = EXPECTED[route.name]
+    assert isinstance(expected, Page)
+    mismatches = []
+    for role in ROLES:
+        client = login_client(role) if role is not None else Client()
+        for method in ("get", "post"):
+            response = getattr(client, method)(route.path)
+            allowed = not _refused(response)
+            if allowed != (role in expected.roles):
+                mismatches.append((role or "anonymous", method, response.status_code))
+    assert not mismatches, f"{route.path}: {mismatches}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: r.name)
+def test_api_by_principal(route: Route) -> None:
+    expected = EXPECTED[route.name]
+    assert isinstance(expected, Api)
+    _token, all_scopes = make_token()
+    _token, no_scopes = make_token(scopes=[])
+    principals = {"anonymous": None, "token without scope": no_scopes, "token with scope": all_scopes}
+    mismatches = []
+    for label, secret in principals.items():
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+        should_pass = expected.scope is None or label == "token with scope"
+        for method in ("get", "post"):
+            response = getattr(Client(), method)(route.path, **headers)
+            if (not _refused(response)) != should_pass:
+                mismatches.append((label, method, response.status_code))
+    assert not mismatches, f"{route.path}: {mismatches}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: r.name)
+def test_admin_only_for_staff(route: Route, login_client) -> None:  # type: ignore[no-untyped-def]
+    """Our role users are not Django staff: every admin view sends them to the admin login."""
+    for role in ROLES:
+        client = login_client(role) if role is not None else Client()
+        response = client.get(route.path)
+        assert _refused(response), (route.path, role, response.status_code)
