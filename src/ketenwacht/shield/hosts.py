@@ -150,6 +150,11 @@ def _script_flags(display: str) -> set[str]:
     return flags
 
 
+def is_public_suffix(name: str) -> bool:
+    extracted = _EXTRACT(name.strip().rstrip(".").lower())
+    return bool(extracted.suffix) and not extracted.domain
+
+
 def registrable_domain(name: str) -> str:
     facts = analyse_host(name)
     return facts.registrable_domain if facts else ""

@@ -35,7 +35,7 @@ from ketenwacht.shield.constants import (
     HostState,
     Verdict,
 )
-from ketenwacht.shield.hosts import UrlFacts, analyse_host, analyse_url
+from ketenwacht.shield.hosts import UrlFacts, analyse_host, analyse_url, is_public_suffix
 from ketenwacht.shield.models import (
     Appeal,
     Block,
@@ -337,6 +337,13 @@ def _invalid(message: str, *, code: str, field: str | None = None) -> Validation
 
 def _block_name(name: str, scope: str) -> str:
     facts = analyse_host(name)
+    if facts is None and is_public_suffix(name):
+        raise _invalid(
+            f"{name} is een publiek achtervoegsel dat vele eigenaren delen. / {name} is a public "
+            "suffix shared by many owners.",
+            code="public_suffix",
+            field="name",
+        )
     if facts is None:
         raise _invalid(
             f"'{name}' is geen geldige hostnaam. / '{name}' is not a valid host name.",
@@ -430,6 +437,7 @@ def block_propose(
         )
     block_name = _block_name(host.name if host and not name else name, scope)
     _refuse_allowlisted(block_name, wildcard)
+    host = host or Host.objects.filter(name=block_name).first()
     with transaction.atomic():
         if Block.objects.filter(name=block_name, status__in=CLAIMING_STATUSES).exists():
             raise ConflictError(

@@ -100,14 +100,19 @@ def _header(fat_sectors: int, dir_start: int) -> bytes:
         + b"\x00" * 16
         + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
         + b"\x00" * 6
-        + struct.pack("<IIIIIIIII", 0, fat_sectors, dir_start, 0, MINI_CUTOFF, ENDOFCHAIN, 0,
-                      ENDOFCHAIN, 0)
+        + struct.pack(
+            "<IIIIIIIII", 0, fat_sectors, dir_start, 0, MINI_CUTOFF, ENDOFCHAIN, 0, ENDOFCHAIN, 0
+        )
         + struct.pack("<109I", *difat)
     )
 
 
 def msg_file(
-    *, subject: str, body: str = "", html: bytes = b"", sender: str = "",
+    *,
+    subject: str,
+    body: str = "",
+    html: bytes = b"",
+    sender: str = "",
     attachments: tuple[tuple[str, bytes], ...] = (),
 ) -> bytes:
     """An Outlook .msg with the properties the shield's reader looks at."""

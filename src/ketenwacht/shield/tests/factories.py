@@ -49,7 +49,9 @@ def html_eml(html: str, *, subject: str = "Pakket") -> bytes:
     return message.as_bytes()
 
 
-def forwarded_as_attachment(inner: bytes, *, note: str = "Is dit echt? Zie www.mijnbedrijf.nl") -> bytes:
+def forwarded_as_attachment(
+    inner: bytes, *, note: str = "Is dit echt? Zie www.mijnbedrijf.nl"
+) -> bytes:
     from email import message_from_bytes
 
     outer = MIMEMultipart()
@@ -90,7 +92,10 @@ def b64(text: str) -> bytes:
 
 def allowlist(domain: str, owner: str = "Rabobank") -> AllowlistEntry:
     return AllowlistEntry.objects.create(
-        kind="domain", value=domain, display=domain, owner_name=owner,
+        kind="domain",
+        value=domain,
+        display=domain,
+        owner_name=owner,
         category=AllowlistCategory.BANK,
     )
 

@@ -13,7 +13,9 @@ def test_refang_undoes_common_defanging() -> None:
 
 
 def test_urls_in_text_trims_sentence_punctuation_but_keeps_balanced_brackets() -> None:
-    text = "Ga naar https://bank-login.nl/a. Of (https://bank-login.nl/b). Zie https://wiki.nl/A_(b)!"
+    text = (
+        "Ga naar https://bank-login.nl/a. Of (https://bank-login.nl/b). Zie https://wiki.nl/A_(b)!"
+    )
     assert urls_in_text(text) == [
         "https://bank-login.nl/a",
         "https://bank-login.nl/b",

@@ -33,7 +33,7 @@ def test_plain_message_gives_subject_sender_and_url() -> None:
 def test_html_hrefs_are_found_and_visible_text_kept_without_scripts() -> None:
     html = (
         "<html><head><style>a{}</style><script>var u='https://script-only.nl/'</script></head>"
-        "<body><p>Uw pakket wacht.</p><a href=\"https://postnl-bezorging.com/track?id=1&amp;x=2\">"
+        '<body><p>Uw pakket wacht.</p><a href="https://postnl-bezorging.com/track?id=1&amp;x=2">'
         "Volg uw pakket</a><area href='https://area-link.nl/'><a href='mailto:x@y.nl'>mail</a>"
         "<form action='https://form-post.nl/steal'></form></body></html>"
     )
@@ -69,8 +69,10 @@ def test_base64_body_is_decoded() -> None:
 
 def test_encoded_word_subject_is_decoded() -> None:
     data = raw_eml(
-        {"From": "=?utf-8?q?Belasting=C3=A9_Dienst?= <x@belasting-teruggave.nl>",
-         "Subject": "=?utf-8?b?VXcgdGVydWdnYXZlIHZhbiDigqwgMzEy?="},
+        {
+            "From": "=?utf-8?q?Belasting=C3=A9_Dienst?= <x@belasting-teruggave.nl>",
+            "Subject": "=?utf-8?b?VXcgdGVydWdnYXZlIHZhbiDigqwgMzEy?=",
+        },
         b"Zie https://belasting-teruggave.nl/",
     )
     parsed = parse_mime(data)
@@ -146,7 +148,7 @@ def test_deeply_nested_message_is_refused() -> None:
 
 def test_malformed_mime_still_yields_text_and_records_defects() -> None:
     data = (
-        b"From: a@b.nl\r\nSubject: broken\r\nContent-Type: multipart/mixed; boundary=\"nope\"\r\n"
+        b'From: a@b.nl\r\nSubject: broken\r\nContent-Type: multipart/mixed; boundary="nope"\r\n'
         b"\r\nno boundary ever appears; visit https://kapotte-mime.nl/x\r\n"
     )
     parsed = parse_mime(data)
@@ -155,7 +157,9 @@ def test_malformed_mime_still_yields_text_and_records_defects() -> None:
 
 
 def test_non_utf8_declared_charset_is_honoured() -> None:
-    data = plain_eml("Uw rekening is geblokkeerd, ga naar https://abn-amro-hulp.nl caf\xe9", charset="iso-8859-1")
+    data = plain_eml(
+        "Uw rekening is geblokkeerd, ga naar https://abn-amro-hulp.nl caf\xe9", charset="iso-8859-1"
+    )
     parsed = parse_mime(data)
     assert "café" in parsed.text
 
@@ -196,7 +200,9 @@ def test_zip_bomb_attachment_is_listed_but_never_opened() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb.txt", b"0" * (50 * 1024 * 1024))  # 50 MB of zeros, ~50 kB zipped
-    data = with_attachment("Zie bijlage, https://factuur-online.nl/", "factuur.zip", buffer.getvalue())
+    data = with_attachment(
+        "Zie bijlage, https://factuur-online.nl/", "factuur.zip", buffer.getvalue()
+    )
     parsed = parse_mime(data)
     assert [a.filename for a in parsed.attachments] == ["factuur.zip"]
     assert parsed.attachments[0].size < 200_000  # its encoded size; nothing was inflated
@@ -220,7 +226,10 @@ def test_msg_file_is_read_with_attachment_names_only() -> None:
     parsed = parse_upload("bericht.msg", data)
     assert parsed.subject == "Uw pakket"
     assert parsed.sender == "info@postnl-douane.com"
-    assert set(parsed.urls) == {"https://postnl-douane.com/html", "https://postnl-douane.com/betaal"}
+    assert set(parsed.urls) == {
+        "https://postnl-douane.com/html",
+        "https://postnl-douane.com/betaal",
+    }
     assert [a.filename for a in parsed.attachments] == ["factuur.exe"]
 
 
