@@ -192,6 +192,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks for workers with beat; apps add their entries here.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "delivery-drain-outbox": {
+        "task": "ketenwacht.delivery.tasks.drain_outbox",
+        "schedule": float(env("KETENWACHT_DELIVERY_DRAIN_SECONDS", "30")),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -230,6 +237,8 @@ KETENWACHT = {
     "DELIVERY_MAX_ATTEMPTS": int(env("KETENWACHT_DELIVERY_MAX_ATTEMPTS", "8")),
     "DELIVERY_BACKOFF_SECONDS": int(env("KETENWACHT_DELIVERY_BACKOFF_SECONDS", "30")),
     "DELIVERY_TIMEOUT_SECONDS": int(env("KETENWACHT_DELIVERY_TIMEOUT_SECONDS", "10")),
+    # Webhooks to loopback/private addresses (SSRF guard); always allowed when DEBUG.
+    "DELIVERY_ALLOW_PRIVATE_TARGETS": env_bool("KETENWACHT_DELIVERY_ALLOW_PRIVATE_TARGETS", False),
 }
 
 LOGGING = {

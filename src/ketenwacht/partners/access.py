@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "agreements.view": ALL_STAFF,
     "agreements.manage": frozenset({Role.PROGRAMME_TEAM}),
     "delivery.view_all": frozenset({Role.PROGRAMME_TEAM, Role.ADMIN}),
+    "delivery.retry": frozenset({Role.PROGRAMME_TEAM, Role.ADMIN}),
+    "webhooks.manage": frozenset({Role.ADMIN}),
 }
 
 

@@ -63,6 +63,12 @@ EXPECTED: dict[str, Page | Api] = {
     "partners:token_revoke": page(Role.ADMIN),
     # audit
     "audit:events": Page(STAFF),
+    # delivery
+    "delivery:list": page(Role.PROGRAMME_TEAM, Role.ADMIN),
+    "delivery:detail": page(Role.PROGRAMME_TEAM, Role.ADMIN),
+    "delivery:retry": page(Role.PROGRAMME_TEAM, Role.ADMIN),
+    "delivery:endpoints": page(Role.ADMIN),
+    "delivery:endpoint_deactivate": page(Role.ADMIN),
     # API
     "api-problem-type": Api(None),
     "api-schema": Api(None),

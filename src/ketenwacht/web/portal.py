@@ -37,6 +37,18 @@ TILES = [
         _("Administration"),
         _("Organisations, users, sharing groups and agreements."),
     ),
+    Tile(
+        "delivery.view_all",
+        "delivery:list",
+        _("Deliveries"),
+        _("Outgoing webhooks and e-mail, with retries and dead letters."),
+    ),
+    Tile(
+        "webhooks.manage",
+        "delivery:endpoints",
+        _("Webhook endpoints"),
+        _("Where your organisation receives signed webhooks."),
+    ),
 ]
 
 
