@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "delivery.view_all": frozenset({Role.PROGRAMME_TEAM, Role.ADMIN}),
     "delivery.retry": frozenset({Role.PROGRAMME_TEAM, Role.ADMIN}),
     "webhooks.manage": frozenset({Role.ADMIN}),
+    "knowledge.manage_fraud_types": frozenset({Role.PROGRAMME_TEAM}),
 }
 
 
