@@ -8,6 +8,7 @@ from ketenwacht.api.views import problem_type_view
 urlpatterns = [
     path("", include("ketenwacht.partners.api.urls")),
     path("", include("ketenwacht.knowledge.api.urls")),
+    path("", include("ketenwacht.identifiers.api.urls")),
     path("problems/<slug:code>", problem_type_view, name="api-problem-type"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "ketenwacht.delivery.tasks.drain_outbox",
         "schedule": float(env("KETENWACHT_DELIVERY_DRAIN_SECONDS", "30")),
     },
+    "identifiers-purge-expired": {
+        "task": "ketenwacht.identifiers.tasks.purge_expired",
+        "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -239,6 +243,8 @@ KETENWACHT = {
     "DELIVERY_TIMEOUT_SECONDS": int(env("KETENWACHT_DELIVERY_TIMEOUT_SECONDS", "10")),
     # Webhooks to loopback/private addresses (SSRF guard); always allowed when DEBUG.
     "DELIVERY_ALLOW_PRIVATE_TARGETS": env_bool("KETENWACHT_DELIVERY_ALLOW_PRIVATE_TARGETS", False),
+    # Public identifier check: requests per client address, e.g. "20/minute", "100/hour".
+    "PUBLIC_CHECK_RATE": env("KETENWACHT_PUBLIC_CHECK_RATE", "20/minute"),
 }
 
 LOGGING = {

@@ -36,6 +36,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "delivery.retry": frozenset({Role.PROGRAMME_TEAM, Role.ADMIN}),
     "webhooks.manage": frozenset({Role.ADMIN}),
     "knowledge.manage_fraud_types": frozenset({Role.PROGRAMME_TEAM}),
+    "identifiers.check": frozenset(
+        {Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM}
+    ),
+    "identifiers.record": frozenset({Role.PARTNER_ANALYST, Role.POLICE_ANALYST}),
+    "identifiers.reveal": frozenset({Role.POLICE_ANALYST}),
+    "identifiers.allowlist_manage": frozenset({Role.PROGRAMME_TEAM}),
 }
 
 
@@ -136,6 +142,19 @@ def is_member(actor: Actor, group_id: int) -> bool:
     if actor.organisation is None:
         return False
     return actor.organisation.sharing_groups.filter(pk=group_id).exists()
+
+
+def shared_group_ids(actor: Actor) -> frozenset[int] | None:
+    """Sharing groups whose shared records (sightings) count for the actor.
+
+    The system sees every group (``None`` = no restriction); an organisation's users and
+    tokens see the groups their organisation belongs to; anyone else sees none.
+    """
+    if actor.is_system:
+        return None
+    if actor.organisation is None:
+        return frozenset()
+    return frozenset(actor.organisation.sharing_groups.values_list("pk", flat=True))
 
 
 def may_see_raw_values(actor: Actor, agreement: DataSharingAgreement) -> bool:

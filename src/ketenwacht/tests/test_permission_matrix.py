@@ -76,6 +76,12 @@ EXPECTED: dict[str, Page | Api] = {
     "api-redoc": Api(None),
     "api-organisation": Api(Scope.ORGANISATION_READ),
     "api-sharing-groups": Api(Scope.ORGANISATION_READ),
+    # identifiers (reveal: a portal session of a police analyst, never a token)
+    "api-sightings": Api(Scope.IDENTIFIERS_WRITE),
+    "api-check": Api(Scope.IDENTIFIERS_CHECK),
+    "api-checks": Api(Scope.IDENTIFIERS_CHECK),
+    "api-public-check": Api(None),
+    "api-pseudonym-reveal": page(Role.POLICE_ANALYST),
 }
 
 # Patterns outside our control that need no entry (static files in DEBUG only).

@@ -1,0 +1,179 @@
+"""The verdict on one pseudonym, computed in Python from aggregated sighting rows.
+
+Pure functions, no database: selectors fetch aggregated rows in one query, this module turns
+them into a level with a short explanation in Dutch and English.
+
+Measures (each decays with the kind's half-life, by the age of the newest sighting counted):
+
+* organisations — distinct reporting organisations;
+* confirmed — distinct organisations with a ``confirmed`` or ``police_report`` sighting;
+* police reports — the number of ``police_report`` sightings.
+
+A rule ``<level>_<measure>`` of the thresholds is met when the measure, rounded to a whole
+number, reaches it; 0 switches the rule off. ``high`` needs any ``high_*`` rule, ``warning``
+any ``warning_*`` rule, ``attention`` the ``attention_organisations`` rule. So with the default
+thresholds two organisations today give a warning; a single report gives ``attention`` for one
+half-life and then fades. An allowlisted value is always ``none``; an open dispute caps the
+level at ``DISPUTED_LEVEL_CAP`` until it is decided.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ketenwacht.identifiers.constants import (
+    CONFIRMING,
+    DEFAULT_THRESHOLDS,
+    DISPUTED_LEVEL_CAP,
+    HALF_LIFE_DAYS,
+    LEVEL_ORDER,
+    Confidence,
+    Level,
+)
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    """Sightings of one pseudonym by one organisation with one confidence and fraud type."""
+
+    organisation_id: int
+    sharing_group_id: int
+    confidence: str
+    fraud_type: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True)
+class AllowlistHit:
+    """The official owner of a checked value."""
+
+    owner_name: str
+    category: str
+    label: str
+    kind: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Score:
+    level: str
+    organisations: int
+    sightings: int
+    counts: dict[str, int]
+    fraud_types: list[str]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    open_disputes: int
+    measures: dict[str, float]
+    rules: list[str] = field(default_factory=list)
+    allowlisted: AllowlistHit | None = None
+    reported_by_actor: bool = False
+
+
+def decay_weight(last_seen: datetime, *, now: datetime, half_life_days: float) -> float:
+    """``0.5 ** (age / half-life)``; sightings dated (slightly) in the future weigh 1."""
+    age_days = max(0.0, (now - last_seen).total_seconds() / SECONDS_PER_DAY)
+    return math.pow(0.5, age_days / half_life_days)
+
+
+def merge_thresholds(agreement_thresholds: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    """The most protective thresholds over several agreements, defaults for missing keys.
+
+    Each agreement's terms fall back to the defaults per key; per rule the lowest non-zero
+    value wins (0 = off only when every agreement says so).
+    """
+    collected = list(agreement_thresholds) or [{}]
+    merged: dict[str, float] = {}
+    for name, default in DEFAULT_THRESHOLDS.items():
+        values = [float(terms.get(name, default)) for terms in collected]
+        enabled = [value for value in values if value > 0]
+        merged[name] = min(enabled) if enabled else 0.0
+    return merged
+
+
+def _rule_met(measure: float, threshold: float) -> bool:
+    return threshold > 0 and math.floor(measure + 0.5) >= threshold
+
+
+def measures_for(rows: Iterable[AggregateRow], *, kind: str, now: datetime) -> dict[str, float]:
+    half_life = HALF_LIFE_DAYS.get(kind, 60.0)
+    per_org: dict[int, float] = {}
+    confirmed_per_org: dict[int, float] = {}
+    police_reports = 0.0
+    for row in rows:
+        weight = decay_weight(row.last_seen, now=now, half_life_days=half_life)
+        per_org[row.organisation_id] = max(per_org.get(row.organisation_id, 0.0), weight)
+        if row.confidence in CONFIRMING:
+            confirmed_per_org[row.organisation_id] = max(
+                confirmed_per_org.get(row.organisation_id, 0.0), weight
+            )
+        if row.confidence == Confidence.POLICE_REPORT:
+            police_reports += row.count * weight
+    return {
+        "organisations": sum(per_org.values()),
+        "confirmed": sum(confirmed_per_org.values()),
+        "police_reports": police_reports,
+    }
+
+
+def level_for(
+    measures: Mapping[str, float], thresholds: Mapping[str, float]
+) -> tuple[str, list[str]]:
+    """The highest level whose rules are met, and the names of the rules met."""
+    met = [
+        name
+        for name, threshold in thresholds.items()
+        if name.split("_", 1)[1] in measures
+        and _rule_met(measures[name.split("_", 1)[1]], threshold)
+    ]
+    for level in reversed(LEVEL_ORDER[1:]):
+        if any(name.startswith(f"{level}_") for name in met):
+            return level, met
+    return Level.NONE, met
+
+
+def cap_level(level: str, cap: str) -> str:
+    return level if LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(cap) else cap
+
+
+def score(
+    rows: list[AggregateRow],
+    *,
+    kind: str,
+    now: datetime,
+    thresholds: Mapping[str, float],
+    open_disputes: int = 0,
+    allowlisted: AllowlistHit | None = None,
+    actor_organisation_id: int | None = None,
+) -> Score:
+    measures = measures_for(rows, kind=kind, now=now)
+    level, rules = level_for(measures, thresholds)
+    if open_disputes and level != Level.NONE:
+        level = cap_level(level, DISPUTED_LEVEL_CAP)
+    if allowlisted is not None:
+        level, rules = Level.NONE, []
+    counts = {confidence: 0 for confidence in Confidence.values}
+    for row in rows:
+        counts[row.confidence] = counts.get(row.confidence, 0) + row.count
+    return Score(
+        level=level,
+        organisations=len({row.organisation_id for row in rows}),
+        sightings=sum(row.count for row in rows),
+        counts=counts,
+        fraud_types=sorted({row.fraud_type for row in rows}),
+        first_seen=min((row.first_seen for row in rows), default=None),
+        last_seen=max((row.last_seen for row in rows), default=None),
+        open_disputes=open_disputes,
+        measures={name: round(value, 3) for name, value in measures.items()},
+        rules=rules,
+        allowlisted=allowlisted,
+        reported_by_actor=actor_organisation_id is not None
+        and any(row.organisation_id == actor_organisation_id for row in rows),
+    )

@@ -1,0 +1,316 @@
+"""Reads of the identifiers domain, filtered for the actor.
+
+The check hot path (``evidence_for``) costs a constant number of queries for any batch size:
+one aggregated ``digest IN (…)`` query per 2,000 digests, one for the agreements in force,
+one for the allowlist and one for open disputes. Scores are computed in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from ketenwacht.errors import NotFoundError
+from ketenwacht.identifiers import pseudonyms
+from ketenwacht.identifiers.canonical import Canonical
+from ketenwacht.identifiers.constants import DISPUTE_OPEN_STATUSES
+from ketenwacht.identifiers.ingest import LOOKUP_CHUNK
+from ketenwacht.identifiers.models import AllowlistEntry, Pseudonym, Sighting
+from ketenwacht.identifiers.scoring import (
+    AggregateRow,
+    AllowlistHit,
+    Score,
+    merge_thresholds,
+    score,
+)
+from ketenwacht.partners import access
+from ketenwacht.partners.access import Actor
+from ketenwacht.partners.models import DataSharingAgreement
+
+ValueKey = tuple[str, str]
+# Built by the disputes work; looked up by name so this module works before it exists.
+DISPUTE_MODEL = "identifiers." + "Dispute"
+
+
+@dataclass(frozen=True)
+class _Found:
+    pseudonym_id: int
+    row: AggregateRow
+
+
+def _value_keys(canonicals: Sequence[Canonical]) -> list[ValueKey]:
+    return list(dict.fromkeys((c.kind, c.value) for c in canonicals))
+
+
+def _digest_index(
+    keys: Sequence[ValueKey], ring: pseudonyms.KeyRing
+) -> dict[tuple[int, bytes], ValueKey]:
+    """Every ``(version, digest)`` a value may be stored under, mapped back to the value."""
+    index: dict[tuple[int, bytes], ValueKey] = {}
+    for kind, value in keys:
+        for version, digest in pseudonyms.digests_by_version(kind, value, ring).items():
+            index[(version, digest)] = (kind, value)
+    return index
+
+
+def _aggregated_rows(
+    index: dict[tuple[int, bytes], ValueKey],
+    *,
+    group_ids: frozenset[int] | None,
+    now: datetime,
+) -> dict[ValueKey, list[_Found]]:
+    """Unexpired sightings per value, grouped by organisation, group, confidence, fraud type."""
+    found: dict[ValueKey, list[_Found]] = defaultdict(list)
+    if group_ids is not None and not group_ids:
+        return found
+    digests = list({digest for _version, digest in index})
+    for start in range(0, len(digests), LOOKUP_CHUNK):
+        query = Sighting.objects.filter(
+            pseudonym__digest__in=digests[start : start + LOOKUP_CHUNK], expires_at__gt=now
+        )
+        if group_ids is not None:
+            query = query.filter(sharing_group_id__in=group_ids)
+        rows = (
+            query.values(
+                "pseudonym_id",
+                "pseudonym__key_version",
+                "pseudonym__digest",
+                "organisation_id",
+                "sharing_group_id",
+                "confidence",
+                "fraud_type",
+            )
+            .annotate(
+                count=Count("id"), first_seen=Min("observed_at"), last_seen=Max("observed_at")
+            )
+            .order_by()
+        )
+        for row in rows:
+            key = index.get((row["pseudonym__key_version"], bytes(row["pseudonym__digest"])))
+            if key is None:
+                continue
+            found[key].append(
+                _Found(
+                    pseudonym_id=row["pseudonym_id"],
+                    row=AggregateRow(
+                        organisation_id=row["organisation_id"],
+                        sharing_group_id=row["sharing_group_id"],
+                        confidence=row["confidence"],
+                        fraud_type=row["fraud_type"],
+                        count=row["count"],
+                        first_seen=row["first_seen"],
+                        last_seen=row["last_seen"],
+                    ),
+                )
+            )
+    return found
+
+
+def agreements_in_force(
+    group_ids: Collection[int], *, now: datetime
+) -> dict[int, DataSharingAgreement]:
+    """The agreement version in force per group (groups without one are left out)."""
+    agreements: dict[int, DataSharingAgreement] = {}
+    if not group_ids:
+        return agreements
+    rows = (
+        DataSharingAgreement.objects.filter(group_id__in=list(group_ids), valid_from__lte=now)
+        .exclude(valid_to__lte=now)
+        .order_by("group_id", "version")
+    )
+    for agreement in rows:
+        agreements[agreement.group_id] = agreement
+    return agreements
+
+
+def open_dispute_counts(pseudonym_ids: Collection[int]) -> dict[int, int]:
+    """Open disputes per pseudonym.
+
+    Disputes are a separate piece of work in this app: a ``Dispute`` model with a
+    ``pseudonym`` foreign key and a ``status`` from ``constants.DisputeStatus``. Until that
+    model exists there are no disputes to count.
+    """
+    try:
+        dispute_model = apps.get_model(DISPUTE_MODEL)
+    except LookupError:
+        return {}
+    if not pseudonym_ids:
+        return {}
+    rows = (
+        dispute_model.objects.filter(
+            pseudonym_id__in=list(pseudonym_ids), status__in=list(DISPUTE_OPEN_STATUSES)
+        )
+        .values("pseudonym_id")
+        .annotate(open=Count("pk"))
+        .order_by()
+    )
+    return {row["pseudonym_id"]: row["open"] for row in rows}
+
+
+def _allowlist_candidates(canonical: Canonical) -> list[tuple[str, str, bool]]:
+    """``(kind, value, via_url)`` entries that would cover this value."""
+    candidates = [(canonical.kind, canonical.value, False)]
+    registrable = canonical.detail.get("registrable_domain")
+    if canonical.kind in ("url", "email") and registrable:
+        candidates.append(("domain", str(registrable), canonical.kind == "url"))
+    return candidates
+
+
+def allowlist_hits(canonicals: Sequence[Canonical]) -> dict[ValueKey, AllowlistHit]:
+    """Official owners of the given values, in one query."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for canonical in canonicals:
+        for kind, value, _via_url in _allowlist_candidates(canonical):
+            wanted[kind].add(value)
+    if not wanted:
+        return {}
+    condition = Q()
+    for kind, values in wanted.items():
+        condition |= Q(kind=kind, value__in=sorted(values))
+    entries = {(e.kind, e.value): e for e in AllowlistEntry.objects.filter(condition)}
+    hits: dict[ValueKey, AllowlistHit] = {}
+    for canonical in canonicals:
+        for kind, value, via_url in _allowlist_candidates(canonical):
+            entry = entries.get((kind, value))
+            if entry is None or (via_url and not entry.covers_urls):
+                continue
+            hits[(canonical.kind, canonical.value)] = AllowlistHit(
+                owner_name=entry.owner_name,
+                category=entry.category,
+                label=entry.label,
+                kind=canonical.kind,
+                note=entry.note,
+            )
+            break
+    return hits
+
+
+def evidence_for(
+    *,
+    actor: Actor,
+    canonicals: Sequence[Canonical],
+    public: bool = False,
+    now: datetime | None = None,
+) -> list[Score]:
+    """A score per canonical value, in input order.
+
+    Partners count only sightings of sharing groups their organisation belongs to, and only
+    while the group has an agreement in force that allows the kind; thresholds are the most
+    protective of those agreements. The public check counts every group under the same rules;
+    it shows a level and advice only.
+    """
+    moment = now or timezone.now()
+    keys = _value_keys(canonicals)
+    index = _digest_index(keys, pseudonyms.keyring())
+    group_ids = None if public else access.shared_group_ids(actor)
+    found = _aggregated_rows(index, group_ids=group_ids, now=moment)
+    involved_groups = {f.row.sharing_group_id for rows in found.values() for f in rows}
+    agreements = agreements_in_force(involved_groups, now=moment)
+    found = {
+        key: [
+            f
+            for f in rows
+            if f.row.sharing_group_id in agreements
+            and key[0] in agreements[f.row.sharing_group_id].allowed_kinds
+        ]
+        for key, rows in found.items()
+    }
+    disputes = open_dispute_counts({f.pseudonym_id for rows in found.values() for f in rows})
+    allowlisted = allowlist_hits(canonicals)
+    organisation_id = actor.organisation.pk if actor.organisation is not None else None
+    scores: dict[ValueKey, Score] = {}
+    for key in keys:
+        rows = found.get(key, [])
+        groups = {f.row.sharing_group_id for f in rows}
+        scores[key] = score(
+            [f.row for f in rows],
+            kind=key[0],
+            now=moment,
+            thresholds=merge_thresholds(agreements[g].warning_thresholds for g in groups),
+            open_disputes=sum(disputes.get(pid, 0) for pid in {f.pseudonym_id for f in rows}),
+            allowlisted=allowlisted.get(key),
+            actor_organisation_id=organisation_id,
+        )
+    return [scores[(c.kind, c.value)] for c in canonicals]
+
+
+def pseudonym_find(canonical: Canonical) -> Pseudonym | None:
+    """The stored pseudonym of a value under any key version, or ``None``."""
+    ring = pseudonyms.keyring()
+    digests = pseudonyms.digests_by_version(canonical.kind, canonical.value, ring)
+    for pseudonym in Pseudonym.objects.filter(digest__in=list(digests.values())):
+        if digests.get(pseudonym.key_version) == bytes(pseudonym.digest):
+            return pseudonym
+    return None
+
+
+def pseudonym_get(*, actor: Actor, pseudonym_id: int) -> Pseudonym:
+    """A pseudonym the actor's organisation has a shared sighting of (system: any)."""
+    query = Pseudonym.objects.filter(pk=pseudonym_id)
+    group_ids = access.shared_group_ids(actor)
+    if group_ids is not None:
+        query = query.filter(sightings__sharing_group_id__in=group_ids).distinct()
+    pseudonym = query.first()
+    if pseudonym is None:
+        raise NotFoundError("Onbekend pseudoniem. / Unknown pseudonym.", code="unknown_pseudonym")
+    return pseudonym
+
+
+def sighting_list(*, actor: Actor) -> QuerySet[Sighting]:
+    """Sightings the actor's organisation recorded (newest first); the system sees all."""
+    query = Sighting.objects.select_related("pseudonym", "sharing_group").order_by(
+        "-created_at", "-pk"
+    )
+    if actor.is_system:
+        return query
+    if actor.organisation is None:
+        return query.none()
+    return query.filter(organisation=actor.organisation)
+
+
+def allowlist_list(*, actor: Actor) -> QuerySet[AllowlistEntry]:
+    """The allowlist holds public contact points; every staff member and token may read it."""
+    if actor.is_anonymous:
+        return AllowlistEntry.objects.none()
+    return AllowlistEntry.objects.all()
+
+
+@dataclass(frozen=True)
+class KeyVersionStatus:
+    version: int
+    pseudonyms: int
+    with_raw_value: int
+    key_on_disk: bool
+    is_current: bool
+
+
+def key_version_status() -> list[KeyVersionStatus]:
+    """Pseudonyms per key version: what rotation still has to re-key before retiring a key."""
+    ring = pseudonyms.keyring()
+    totals: dict[int, int] = {}
+    with_raw: dict[int, int] = {}
+    rows = (
+        Pseudonym.objects.values("key_version")
+        .annotate(total=Count("pk"), raw=Count("raw_value"))
+        .order_by()
+    )
+    for row in rows:
+        totals[row["key_version"]] = row["total"]
+        with_raw[row["key_version"]] = row["raw"]
+    versions = sorted(set(totals) | set(ring.pseudonym_keys))
+    return [
+        KeyVersionStatus(
+            version=version,
+            pseudonyms=totals.get(version, 0),
+            with_raw_value=with_raw.get(version, 0),
+            key_on_disk=version in ring.pseudonym_keys,
+            is_current=version == ring.current_version,
+        )
+        for version in versions
+    ]
