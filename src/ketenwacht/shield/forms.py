@@ -39,7 +39,7 @@ class SubmitForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         text = (data.get("text") or "").strip()
         upload = data.get("message_file")
         if bool(text) == bool(upload):

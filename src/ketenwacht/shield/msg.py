@@ -154,7 +154,7 @@ def _attachments(ole: olefile.OleFileIO, defects: list[str]) -> list[Attachment]
     storages = sorted(
         {entry[0] for entry in ole.listdir(streams=True, storages=True) if len(entry) > 1}
     )
-    found = []
+    found: list[Attachment] = []
     for storage in storages:
         if not storage.startswith("__attach_version1.0_"):
             continue

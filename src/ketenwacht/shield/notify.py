@@ -38,7 +38,7 @@ _VERDICT_TEXT = {
 
 
 def _absolute(path: str) -> str:
-    return settings.KETENWACHT["PUBLIC_BASE_URL"].rstrip("/") + path
+    return str(settings.KETENWACHT["PUBLIC_BASE_URL"]).rstrip("/") + path
 
 
 def status_url(report: Report) -> str:

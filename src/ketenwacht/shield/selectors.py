@@ -133,7 +133,16 @@ def zone_snapshot(*, moment: datetime | None = None) -> ZoneSnapshot:
 
 def block_history(*, actor: Actor, block: Block) -> list[dict[str, object]]:
     access.require(actor, TRIAGE)
-    return list(block.events.values("action", "actor_label", "note", "expires_at", "at"))
+    return [
+        {
+            "action": event.action,
+            "actor_label": event.actor_label,
+            "note": event.note,
+            "expires_at": event.expires_at,
+            "at": event.at,
+        }
+        for event in block.events.all()
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,9 +47,7 @@ class ShieldHandler:
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
-    async def handle_DATA(
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content or b""
         data = content if isinstance(content, bytes) else content.encode("utf-8", "replace")
         if len(data) > MAX_MESSAGE_BYTES:

@@ -42,7 +42,8 @@ def _form_error(form: Form, error: DomainError) -> None:
 @public_page
 @require_http_methods(["GET", "POST"])
 def submit_view(request: HttpRequest) -> HttpResponse:
-    form = SubmitForm(request.POST or None, request.FILES or None)
+    bound = request.method == "POST"
+    form = SubmitForm(request.POST if bound else None, request.FILES if bound else None)
     if request.method == "POST" and form.is_valid():
         actor = access.actor_from_request(request)
         upload = form.cleaned_data.get("message_file")
@@ -93,7 +94,7 @@ def warning_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def appeal_view(request: HttpRequest) -> HttpResponse:
     initial = {"domain": request.GET.get("domain", "")[:253]}
-    form = AppealForm(request.POST or None, initial=initial)
+    form = AppealForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             appeal = services.appeal_submit(
@@ -243,7 +244,7 @@ def appeal_review_view(request: HttpRequest, pk: int) -> HttpResponse:
         appeal = selectors.appeal_get(actor=actor, pk=pk)
     except NotFoundError:
         raise Http404 from None
-    form = AppealDecisionForm(request.POST or None)
+    form = AppealDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.appeal_decide(

@@ -44,7 +44,8 @@ class SmsBatchResultSerializer(serializers.Serializer[dict[str, object]]):
     accepted = serializers.IntegerField()
     rejected = serializers.IntegerField()
     results = SmsResultSerializer(many=True)
-    errors = SmsErrorSerializer(many=True)
+    # "errors" would shadow Serializer.errors; the JSON key stays "errors".
+    item_errors = SmsErrorSerializer(many=True, source="errors")
 
 
 class PartnerReportSerializer(serializers.ModelSerializer[Report]):

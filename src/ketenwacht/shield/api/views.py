@@ -39,8 +39,9 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 class RpzExportView(APIView):
-    """``GET /api/v1/shield/rpz``: the listed blocks as an RPZ zone (default), a domain list or a
-    hosts file. Conditional: send the last ``ETag`` in ``If-None-Match`` to get a 304."""
+    """``GET /api/v1/shield/rpz``: the listed blocks as an RPZ zone (default), a domain list or
+    a hosts file (``?kind=domains|hosts``). Conditional: send the last ``ETag`` in
+    ``If-None-Match`` to get a 304."""
 
     permission_classes = [TokenHasScope]
     required_scope = Scope.SHIELD_RPZ
@@ -49,7 +50,7 @@ class RpzExportView(APIView):
         operation_id="shield_rpz_export",
         summary="Download the block list (RPZ zone, domain list or hosts file)",
         parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, enum=list(exports.FORMATS), default="rpz"),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=list(exports.FORMATS), default="rpz"),
         ],
         responses={
             (200, "text/dns"): OpenApiResponse(OpenApiTypes.STR, description="The zone file"),
@@ -58,13 +59,14 @@ class RpzExportView(APIView):
         },
     )
     def get(self, request: Request) -> HttpResponse:
-        fmt = request.query_params.get("format", "rpz")
+        # Not "format": DRF reserves that query parameter for choosing a renderer.
+        fmt = request.query_params.get("kind", "rpz")
         if fmt not in exports.FORMATS:
             raise ValidationFailed(
-                f"Onbekend formaat '{fmt}'; kies rpz, domains of hosts. / Unknown format "
+                f"Onbekende soort '{fmt}'; kies rpz, domains of hosts. / Unknown kind "
                 f"'{fmt}'; choose rpz, domains or hosts.",
-                code="unknown_format",
-                field="format",
+                code="unknown_kind",
+                field="kind",
             )
         text, etag = exports.render(fmt)
         if _etag_matches(request.headers.get("If-None-Match", ""), etag):

@@ -9,14 +9,15 @@ from email.mime.application import MIMEApplication
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.utils import timezone
 
 from ketenwacht.identifiers.constants import AllowlistCategory
 from ketenwacht.identifiers.models import AllowlistEntry
-from ketenwacht.partners.tests.factories import UserFactory
+from ketenwacht.partners.models import DataSharingAgreement, Organisation
+from ketenwacht.partners.tests.factories import AgreementFactory, OrganisationFactory, UserFactory
 from ketenwacht.shield.constants import BlockPolicy, BlockScope, BlockStatus, HostState
 from ketenwacht.shield.models import Block, Host
 
@@ -134,6 +135,21 @@ class BlockFactory(factory.django.DjangoModelFactory):
     approved_by = factory.SubFactory(UserFactory)
     approved_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+def make_block(**kwargs: Any) -> Block:
+    return cast(Block, BlockFactory(**kwargs))
+
+
+def make_organisation() -> Organisation:
+    return cast(Organisation, OrganisationFactory())
+
+
+def make_agreement_for(organisation: Organisation) -> DataSharingAgreement:
+    """An agreement in force (allowing url and domain) of a group the organisation joins."""
+    agreement = cast(DataSharingAgreement, AgreementFactory())
+    agreement.group.members.add(organisation)
+    return agreement
 
 
 def block_kwargs(**overrides: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ketenwacht.shield import exports, selectors, services
 from ketenwacht.shield.constants import BlockStatus
-from ketenwacht.shield.tests.factories import BlockFactory
+from ketenwacht.shield.tests.factories import make_block
 
 pytestmark = pytest.mark.django_db
 NAMED_CHECKZONE = shutil.which("named-checkzone")
@@ -26,11 +26,11 @@ def zone_records(text: str) -> list[str]:
 
 
 def test_rpz_lists_active_blocks_with_their_policy_and_wildcards() -> None:
-    BlockFactory(name="bad-bank.nl")
-    BlockFactory(name="phish-pakket.com", wildcard=True)
-    BlockFactory(name="nx-only.nl", nxdomain=True)
-    BlockFactory(name="proposed.nl", proposed=True)
-    BlockFactory(name="lifted.nl", status=BlockStatus.LIFTED)
+    make_block(name="bad-bank.nl")
+    make_block(name="phish-pakket.com", wildcard=True)
+    make_block(name="nx-only.nl", nxdomain=True)
+    make_block(name="proposed.nl", proposed=True)
+    make_block(name="lifted.nl", status=BlockStatus.LIFTED)
     text, _etag = exports.render("rpz")
     assert zone_records(text) == [
         "bad-bank.nl CNAME waarschuwing.ketenwacht.example.",
@@ -42,14 +42,14 @@ def test_rpz_lists_active_blocks_with_their_policy_and_wildcards() -> None:
 
 
 def test_soa_serial_in_the_zone_is_the_current_serial() -> None:
-    BlockFactory(name="bad-bank.nl")
+    make_block(name="bad-bank.nl")
     serial = services.zone_bump()
     text, _etag = exports.render("rpz")
     assert f"({serial} " in text
 
 
 def test_export_expires_due_blocks_first() -> None:
-    BlockFactory(name="old.nl", expires_at=timezone.now() - timedelta(minutes=1))
+    make_block(name="old.nl", expires_at=timezone.now() - timedelta(minutes=1))
     before = selectors.zone_serial()
     text, _etag = exports.render("rpz")
     assert "old.nl" not in text
@@ -57,7 +57,7 @@ def test_export_expires_due_blocks_first() -> None:
 
 
 def test_domain_list_and_hosts_file() -> None:
-    BlockFactory(name="bad-bank.nl", wildcard=True)
+    make_block(name="bad-bank.nl", wildcard=True)
     domains, _ = exports.render("domains")
     hosts, _ = exports.render("hosts")
     assert zone_records(domains)[-2:] == ["bad-bank.nl", "*.bad-bank.nl"]
@@ -67,7 +67,7 @@ def test_domain_list_and_hosts_file() -> None:
 
 def test_etag_changes_with_the_content() -> None:
     _text, first = exports.render("rpz")
-    BlockFactory(name="bad-bank.nl")
+    make_block(name="bad-bank.nl")
     services.zone_bump()
     _text, second = exports.render("rpz")
     assert first != second
@@ -82,21 +82,21 @@ def test_etag_changes_with_the_content() -> None:
     }
 )
 def test_zone_name_and_warning_host_come_from_settings() -> None:
-    BlockFactory(name="bad-bank.nl")
+    make_block(name="bad-bank.nl")
     text, _ = exports.render("rpz")
     assert "$ORIGIN rpz.isp.example." in text
     assert "bad-bank.nl CNAME stop.isp.example." in text
 
 
 def test_idn_block_is_written_as_a_labels() -> None:
-    BlockFactory(name="xn--rbobank-2fg.nl")
+    make_block(name="xn--rbobank-2fg.nl")
     text, _ = exports.render("rpz")
     assert "xn--rbobank-2fg.nl CNAME" in text
     text.encode("ascii")  # a zone file is ASCII
 
 
 def test_management_command_writes_the_file_atomically(tmp_path: Path) -> None:
-    BlockFactory(name="bad-bank.nl")
+    make_block(name="bad-bank.nl")
     target = tmp_path / "zones" / "shield.rpz"
     call_command("shield_export_rpz", str(target))
     assert "bad-bank.nl CNAME" in target.read_text()
@@ -107,10 +107,10 @@ def test_management_command_writes_the_file_atomically(tmp_path: Path) -> None:
     NAMED_CHECKZONE is None, reason="named-checkzone (bind9-utils) is not installed"
 )
 def test_named_checkzone_accepts_the_exported_zone(tmp_path: Path) -> None:
-    BlockFactory(name="bad-bank.nl")
-    BlockFactory(name="phish-pakket.com", wildcard=True)
-    BlockFactory(name="nx-only.nl", nxdomain=True)
-    BlockFactory(name="xn--rbobank-2fg.nl")
+    make_block(name="bad-bank.nl")
+    make_block(name="phish-pakket.com", wildcard=True)
+    make_block(name="nx-only.nl", nxdomain=True)
+    make_block(name="xn--rbobank-2fg.nl")
     services.zone_bump()
     path = tmp_path / "shield.rpz"
     exports.write(path)

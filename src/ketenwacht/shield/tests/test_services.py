@@ -15,11 +15,8 @@ from ketenwacht.identifiers.models import Sighting
 from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
 from ketenwacht.partners.constants import Role
-from ketenwacht.partners.tests.factories import (
-    AgreementFactory,
-    OrganisationFactory,
-    make_user,
-)
+from ketenwacht.partners.models import Organisation
+from ketenwacht.partners.tests.factories import make_user
 from ketenwacht.shield import selectors, services
 from ketenwacht.shield.constants import (
     AppealStatus,
@@ -30,14 +27,16 @@ from ketenwacht.shield.constants import (
     HostState,
     Verdict,
 )
-from ketenwacht.shield.models import Block, Host, Url
+from ketenwacht.shield.models import Block, Host, Report, Url
 from ketenwacht.shield.parsing import MessageRefused
 from ketenwacht.shield.tests.factories import (
     PHISH_TEXT,
-    BlockFactory,
     allowlist,
     block_kwargs,
     forwarded_as_attachment,
+    make_agreement_for,
+    make_block,
+    make_organisation,
     plain_eml,
 )
 
@@ -46,17 +45,17 @@ ANONYMOUS = Actor(client_address="192.0.2.1")
 
 
 @pytest.fixture
-def organisation():  # type: ignore[no-untyped-def]
-    return OrganisationFactory()
+def organisation() -> Organisation:
+    return make_organisation()
 
 
 @pytest.fixture
-def analyst(organisation) -> Actor:  # type: ignore[no-untyped-def]
+def analyst(organisation: Organisation) -> Actor:
     return access.actor_for_user(make_user(Role.PARTNER_ANALYST, organisation))
 
 
 @pytest.fixture
-def second_analyst(organisation) -> Actor:  # type: ignore[no-untyped-def]
+def second_analyst(organisation: Organisation) -> Actor:
     return access.actor_for_user(make_user(Role.PARTNER_ANALYST, organisation))
 
 
@@ -65,7 +64,7 @@ def programme() -> Actor:
     return access.actor_for_user(make_user(Role.PROGRAMME_TEAM))
 
 
-def submit(text: str = PHISH_TEXT, email: str = "", channel: str = Channel.WEB) -> object:
+def submit(text: str = PHISH_TEXT, email: str = "", channel: str = Channel.WEB) -> Report:
     return services.report_receive(
         actor=ANONYMOUS, channel=channel, text=text, reporter_email=email
     )
@@ -175,12 +174,11 @@ def test_queue_is_closed_to_desk_agents() -> None:
         selectors.triage_queue(actor=desk)
 
 
-def test_confirmed_sighting_raises_the_score(analyst: Actor, organisation) -> None:  # type: ignore[no-untyped-def]
+def test_confirmed_sighting_raises_the_score(analyst: Actor, organisation: Organisation) -> None:
     from ketenwacht.identifiers.constants import Source
     from ketenwacht.identifiers.services import sightings_ingest
 
-    agreement = AgreementFactory()
-    agreement.group.members.add(organisation)
+    make_agreement_for(organisation)
     sightings_ingest(
         actor=access.SYSTEM,
         items=[
@@ -246,10 +244,9 @@ def test_later_report_of_a_blocked_host_gets_phishing_at_once(
 def test_confirmed_block_becomes_sightings(
     analyst: Actor,
     second_analyst: Actor,
-    organisation,  # type: ignore[no-untyped-def]
+    organisation: Organisation,
 ) -> None:
-    agreement = AgreementFactory()
-    agreement.group.members.add(organisation)
+    make_agreement_for(organisation)
     submit()
     block = services.block_propose(actor=analyst, name="rabobank-verificatie.nl", **block_kwargs())
     services.block_approve(actor=second_analyst, block=block)
@@ -324,7 +321,9 @@ def test_one_claim_per_name(analyst: Actor) -> None:
         ("ok-host.nl", {"policy": "sinkhole"}, "invalid_policy"),
     ],
 )
-def test_proposal_validation(analyst: Actor, name: str, overrides: dict, code: str) -> None:  # type: ignore[type-arg]
+def test_proposal_validation(
+    analyst: Actor, name: str, overrides: dict[str, object], code: str
+) -> None:
     with pytest.raises(ValidationFailed) as caught:
         services.block_propose(actor=analyst, name=name, **block_kwargs(**overrides))
     assert caught.value.code == code
@@ -362,15 +361,16 @@ def test_every_listing_change_raises_the_serial(analyst: Actor, second_analyst: 
 
 
 def test_renewal_extends_from_the_current_expiry(analyst: Actor) -> None:
-    block = BlockFactory()
+    block = make_block()
     before = block.expires_at
     block = services.block_renew(actor=analyst, block=block, days=30)
+    assert before is not None and block.expires_at is not None
     assert block.expires_at - before == timedelta(days=30)
     assert block.events.filter(action=BlockAction.RENEW).exists()
 
 
 def test_expiry_removes_the_block_and_records_history() -> None:
-    block = BlockFactory(expires_at=timezone.now() + timedelta(days=1))
+    block = make_block(expires_at=timezone.now() + timedelta(days=1))
     serial = selectors.zone_serial()
     assert services.blocks_expire_due() == 0
     with time_machine.travel(timezone.now() + timedelta(days=2)):
@@ -385,14 +385,14 @@ def test_expiry_removes_the_block_and_records_history() -> None:
 
 def test_lift_needs_an_explanation(analyst: Actor) -> None:
     with pytest.raises(ValidationFailed):
-        services.block_lift(actor=analyst, block=BlockFactory(), note=" ")
+        services.block_lift(actor=analyst, block=make_block(), note=" ")
 
 
 # --- appeals ------------------------------------------------------------------------------------
 
 
 def test_appeal_upheld_lifts_the_block_and_tells_the_owner(programme: Actor) -> None:
-    block = BlockFactory(name="bloemen-shop.nl", wildcard=True)
+    block = make_block(name="bloemen-shop.nl", wildcard=True)
     appeal = services.appeal_submit(
         actor=ANONYMOUS,
         domain="www.bloemen-shop.nl",
@@ -415,7 +415,7 @@ def test_appeal_upheld_lifts_the_block_and_tells_the_owner(programme: Actor) -> 
 
 
 def test_appeal_rejected_keeps_the_block(programme: Actor) -> None:
-    block = BlockFactory(name="nep-bank.nl")
+    block = make_block(name="nep-bank.nl")
     appeal = services.appeal_submit(
         actor=ANONYMOUS,
         domain="nep-bank.nl",
@@ -443,7 +443,7 @@ def test_appeal_for_an_unblocked_domain_is_refused() -> None:
 
 
 def test_analysts_cannot_decide_appeals(analyst: Actor) -> None:
-    BlockFactory(name="nep-bank.nl")
+    make_block(name="nep-bank.nl")
     appeal = services.appeal_submit(
         actor=ANONYMOUS,
         domain="nep-bank.nl",
@@ -470,5 +470,6 @@ def test_shield_figures_count_and_time_to_block(analyst: Actor, second_analyst: 
     assert figures["messages_by_channel"] == {"web": 2}
     assert figures["unique_urls"] == 1
     assert figures["blocks"] == 1
-    assert 0.45 <= figures["median_hours_first_report_to_block"] <= 0.6
+    median = figures["median_hours_first_report_to_block"]
+    assert isinstance(median, float) and 0.45 <= median <= 0.6
     assert figures["appeals"] == 0

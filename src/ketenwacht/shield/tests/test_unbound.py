@@ -11,9 +11,10 @@ from django.test import override_settings
 
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Role
-from ketenwacht.partners.tests.factories import OrganisationFactory, make_user
+from ketenwacht.partners.tests.factories import make_user
 from ketenwacht.shield import exports, services
-from ketenwacht.shield.tests.factories import block_kwargs
+from ketenwacht.shield.models import Block
+from ketenwacht.shield.tests.factories import block_kwargs, make_organisation
 from ketenwacht.shield.tests.unbound import (
     RPZ_ZONE,
     UNBOUND,
@@ -55,11 +56,11 @@ def unbound(tmp_path: Path, zone_file: Path) -> Iterator[UnboundServer]:
 def test_unbound_rewrites_blocked_names_and_forgets_them_after_unblock(
     unbound: UnboundServer, zone_file: Path
 ) -> None:
-    organisation = OrganisationFactory()
+    organisation = make_organisation()
     proposer = access.actor_for_user(make_user(Role.PARTNER_ANALYST, organisation))
     approver = access.actor_for_user(make_user(Role.PARTNER_ANALYST, organisation))
 
-    def listed(name: str, **overrides: object) -> object:
+    def listed(name: str, **overrides: object) -> Block:
         block = services.block_propose(actor=proposer, name=name, **block_kwargs(**overrides))
         return services.block_approve(actor=approver, block=block)
 
