@@ -47,6 +47,12 @@ def page(*roles: str) -> Page:
     return Page(frozenset(roles))
 
 
+ALERT_READERS = page(
+    Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM
+)
+ALERT_WRITERS = page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM)
+
+
 EXPECTED: dict[str, Page | Api] = {
     # web
     "web:home": PUBLIC_PAGE,
@@ -69,11 +75,58 @@ EXPECTED: dict[str, Page | Api] = {
     "delivery:retry": page(Role.PROGRAMME_TEAM, Role.ADMIN),
     "delivery:endpoints": page(Role.ADMIN),
     "delivery:endpoint_deactivate": page(Role.ADMIN),
+    # release by consent
+    "release:inbox": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM),
+    "release:detail": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM),
+    "release:decide": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM),
+    "release:cancel": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM),
+    # alerts (the marking × role × membership dimension: alerts/tests/test_access_matrix.py)
+    "alerts:list": ALERT_READERS,
+    "alerts:detail": ALERT_READERS,
+    "alerts:versions": ALERT_READERS,
+    "alerts:indicator_reveal": ALERT_READERS,
+    "alerts:create": ALERT_WRITERS,
+    "alerts:quick_flag": ALERT_WRITERS,
+    "alerts:edit": ALERT_WRITERS,
+    "alerts:pii_resolve": ALERT_WRITERS,
+    "alerts:indicator_add": ALERT_WRITERS,
+    "alerts:indicator_remove": ALERT_WRITERS,
+    "alerts:share": ALERT_WRITERS,
+    "alerts:withdraw": ALERT_WRITERS,
+    "alerts:release": ALERT_WRITERS,
+    "alerts:subscriptions": page(
+        Role.ADMIN, Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM
+    ),
+    "alerts:subscription_deactivate": page(
+        Role.ADMIN, Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM
+    ),
+    "warnings:list": PUBLIC_PAGE,
+    "warnings:detail": PUBLIC_PAGE,
+    "warnings:feed": PUBLIC_PAGE,
+    "api-alerts": Api(Scope.ALERTS_READ),
+    "api-alert-detail": Api(Scope.ALERTS_READ),
+    "api-alert-share": Api(Scope.ALERTS_WRITE),
+    "api-alert-withdraw": Api(Scope.ALERTS_WRITE),
+    # anti-phishing shield
+    "shield:submit": PUBLIC_PAGE,
+    "shield:status": PUBLIC_PAGE,
+    "shield:warning": PUBLIC_PAGE,
+    "shield:appeal": PUBLIC_PAGE,
+    "shield:queue": page(Role.PARTNER_ANALYST, Role.PROGRAMME_TEAM),
+    "shield:host": page(Role.PARTNER_ANALYST, Role.PROGRAMME_TEAM),
+    "shield:blocks": page(Role.PARTNER_ANALYST, Role.PROGRAMME_TEAM),
+    "shield:block": page(Role.PARTNER_ANALYST, Role.PROGRAMME_TEAM),
+    "shield:appeals": page(Role.PROGRAMME_TEAM),
+    "shield:appeal_review": page(Role.PROGRAMME_TEAM),
+    "api-shield-rpz": Api(Scope.SHIELD_RPZ),
+    "api-shield-sms-reports": Api(Scope.SHIELD_SUBMIT),
+    "api-shield-report": Api(Scope.SHIELD_SUBMIT),
     # API
     "api-problem-type": Api(None),
     "api-schema": Api(None),
     "api-docs": Api(None),
     "api-redoc": Api(None),
+    "api-fraud-types": Api(None),
     "api-organisation": Api(Scope.ORGANISATION_READ),
     "api-sharing-groups": Api(Scope.ORGANISATION_READ),
     # identifiers (reveal: a portal session of a police analyst, never a token)

@@ -25,13 +25,15 @@ DROP FUNCTION IF EXISTS audit_auditevent_append_only();
 
 
 def create_trigger(apps, schema_editor):
+    # params=None: the SQL is sent as is; with parameters, psycopg would read the "%" of the
+    # RAISE format string as a placeholder and the migration would fail.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):
