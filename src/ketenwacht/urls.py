@@ -13,3 +13,9 @@ urlpatterns = [
     path("api/v1/", include("ketenwacht.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Pages for people, RFC 9457 problem details under /api/ (ketenwacht.web.errors).
+handler400 = "ketenwacht.web.errors.bad_request"
+handler403 = "ketenwacht.web.errors.permission_denied"
+handler404 = "ketenwacht.web.errors.page_not_found"
+handler500 = "ketenwacht.web.errors.server_error"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Role
 from ketenwacht.partners.decorators import portal_permission, public_page
+from ketenwacht.web.navigation import DOORS
 from ketenwacht.web.portal import tiles_for
 
 
@@ -20,14 +20,9 @@ def home_view(request: HttpRequest) -> HttpResponse:
 @public_page
 def door_view(request: HttpRequest, door: str) -> HttpResponse:
     """The doors whose capability has not landed yet say so honestly."""
-    titles = {
-        "intake": _("I have been scammed"),
-        "check": _("Check before you pay"),
-        "shield": _("Forward a suspicious message"),
-    }
-    if door not in titles:
+    if door not in DOORS:
         raise Http404
-    return render(request, "web/door.html", {"title": titles[door]})
+    return render(request, "web/door.html", {"door": door, "title": DOORS[door]})
 
 
 @portal_permission("portal.view")
