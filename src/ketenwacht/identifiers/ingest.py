@@ -412,39 +412,42 @@ def raw_values_to_keep(
 
 
 def store_raw_values(prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing) -> int:
-    """Encrypt and keep raw values (portable path); extend the expiry of kept ones."""
+    """Encrypt and keep raw values (portable path); extend the expiry of kept ones.
+
+    Extensions are set-based: one ``UPDATE … WHERE expires_at < new`` per distinct new expiry
+    (a batch observed on one day has one), so they never shorten a concurrent extension.
+    """
     keep = raw_values_to_keep(prepared)
     if not keep:
         return 0
-    existing = {
-        raw.pk: raw
-        for raw in RawValue.objects.filter(pseudonym_id__in=list(keep)).only(
-            "pseudonym_id", "expires_at", "agreement_id"
+    existing: set[int] = set()
+    for chunk in _chunks(list(keep)):
+        existing.update(
+            RawValue.objects.filter(pseudonym_id__in=chunk).values_list("pseudonym_id", flat=True)
         )
-    }
-    extended = []
     created = []
+    extensions: dict[tuple[datetime, int], list[int]] = {}
     for pseudonym_id, (item, expires_at) in keep.items():
-        raw = existing.get(pseudonym_id)
-        if raw is None:
-            nonce, ciphertext = pseudonyms.encrypt_raw(
-                item.canonical.kind, item.canonical.value, ring
+        if pseudonym_id in existing:
+            extensions.setdefault((expires_at, item.agreement.pk), []).append(pseudonym_id)
+            continue
+        nonce, ciphertext = pseudonyms.encrypt_raw(item.canonical.kind, item.canonical.value, ring)
+        created.append(
+            RawValue(
+                pseudonym_id=pseudonym_id,
+                encryption_key_version=pseudonyms.ENCRYPTION_KEY_VERSION,
+                nonce=nonce,
+                ciphertext=ciphertext,
+                agreement=item.agreement,
+                expires_at=expires_at,
             )
-            created.append(
-                RawValue(
-                    pseudonym_id=pseudonym_id,
-                    encryption_key_version=pseudonyms.ENCRYPTION_KEY_VERSION,
-                    nonce=nonce,
-                    ciphertext=ciphertext,
-                    agreement=item.agreement,
-                    expires_at=expires_at,
-                )
-            )
-        elif expires_at > raw.expires_at:
-            raw.expires_at, raw.agreement = expires_at, item.agreement
-            extended.append(raw)
+        )
     RawValue.objects.bulk_create(created, batch_size=1000, ignore_conflicts=True)
-    RawValue.objects.bulk_update(extended, ["expires_at", "agreement"], batch_size=1000)
+    for (expires_at, agreement_id), ids in extensions.items():
+        for chunk in _chunks(ids):
+            RawValue.objects.filter(pseudonym_id__in=chunk, expires_at__lt=expires_at).update(
+                expires_at=expires_at, agreement_id=agreement_id
+            )
     return len(created)
 
 

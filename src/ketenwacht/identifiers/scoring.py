@@ -123,18 +123,23 @@ def measures_for(rows: Iterable[AggregateRow], *, kind: str, now: datetime) -> d
     }
 
 
+# (rule name, level it raises to, measure it reads), parsed once from the threshold names.
+_RULES = tuple((name, *name.split("_", 1)) for name in DEFAULT_THRESHOLDS)
+_CONFIDENCES = tuple(confidence.value for confidence in Confidence)
+
+
 def level_for(
     measures: Mapping[str, float], thresholds: Mapping[str, float]
 ) -> tuple[str, list[str]]:
     """The highest level whose rules are met, and the names of the rules met."""
     met = [
         name
-        for name, threshold in thresholds.items()
-        if name.split("_", 1)[1] in measures
-        and _rule_met(measures[name.split("_", 1)[1]], threshold)
+        for name, _level, measure in _RULES
+        if _rule_met(measures.get(measure, 0.0), thresholds.get(name, 0.0))
     ]
+    levels = {level for name, level, _measure in _RULES if name in met}
     for level in reversed(LEVEL_ORDER[1:]):
-        if any(name.startswith(f"{level}_") for name in met):
+        if level in levels:
             return level, met
     return Level.NONE, met
 
@@ -153,13 +158,15 @@ def score(
     allowlisted: AllowlistHit | None = None,
     actor_organisation_id: int | None = None,
 ) -> Score:
+    if not rows and allowlisted is None and not open_disputes:
+        return _UNKNOWN  # the common case of a check: nothing known, nothing to compute
     measures = measures_for(rows, kind=kind, now=now)
     level, rules = level_for(measures, thresholds)
     if open_disputes and level != Level.NONE:
         level = cap_level(level, DISPUTED_LEVEL_CAP)
     if allowlisted is not None:
         level, rules = Level.NONE, []
-    counts = {confidence: 0 for confidence in Confidence.values}
+    counts = dict.fromkeys(_CONFIDENCES, 0)
     for row in rows:
         counts[row.confidence] = counts.get(row.confidence, 0) + row.count
     return Score(
@@ -177,3 +184,16 @@ def score(
         reported_by_actor=actor_organisation_id is not None
         and any(row.organisation_id == actor_organisation_id for row in rows),
     )
+
+
+_UNKNOWN = Score(
+    level=Level.NONE,
+    organisations=0,
+    sightings=0,
+    counts=dict.fromkeys(_CONFIDENCES, 0),
+    fraud_types=[],
+    first_seen=None,
+    last_seen=None,
+    open_disputes=0,
+    measures={"organisations": 0.0, "confirmed": 0.0, "police_reports": 0.0},
+)

@@ -77,7 +77,7 @@ def _aggregated_rows(
         if group_ids is not None:
             query = query.filter(sharing_group_id__in=group_ids)
         rows = (
-            query.values(
+            query.values_list(
                 "pseudonym_id",
                 "pseudonym__key_version",
                 "pseudonym__digest",
@@ -91,21 +91,32 @@ def _aggregated_rows(
             )
             .order_by()
         )
-        for row in rows:
-            key = index.get((row["pseudonym__key_version"], bytes(row["pseudonym__digest"])))
+        for (
+            pseudonym_id,
+            version,
+            digest,
+            org_id,
+            group_id,
+            confidence,
+            fraud_type,
+            n,
+            first,
+            last,
+        ) in rows:
+            key = index.get((version, bytes(digest)))
             if key is None:
                 continue
             found[key].append(
                 _Found(
-                    pseudonym_id=row["pseudonym_id"],
+                    pseudonym_id=pseudonym_id,
                     row=AggregateRow(
-                        organisation_id=row["organisation_id"],
-                        sharing_group_id=row["sharing_group_id"],
-                        confidence=row["confidence"],
-                        fraud_type=row["fraud_type"],
-                        count=row["count"],
-                        first_seen=row["first_seen"],
-                        last_seen=row["last_seen"],
+                        organisation_id=org_id,
+                        sharing_group_id=group_id,
+                        confidence=confidence,
+                        fraud_type=fraud_type,
+                        count=n,
+                        first_seen=first,
+                        last_seen=last,
                     ),
                 )
             )
@@ -225,14 +236,19 @@ def evidence_for(
     allowlisted = allowlist_hits(canonicals)
     organisation_id = actor.organisation.pk if actor.organisation is not None else None
     scores: dict[ValueKey, Score] = {}
+    thresholds_for: dict[frozenset[int], dict[str, float]] = {}
     for key in keys:
         rows = found.get(key, [])
-        groups = {f.row.sharing_group_id for f in rows}
+        groups = frozenset(f.row.sharing_group_id for f in rows)
+        if groups not in thresholds_for:
+            thresholds_for[groups] = merge_thresholds(
+                agreements[g].warning_thresholds for g in groups
+            )
         scores[key] = score(
             [f.row for f in rows],
             kind=key[0],
             now=moment,
-            thresholds=merge_thresholds(agreements[g].warning_thresholds for g in groups),
+            thresholds=thresholds_for[groups],
             open_disputes=sum(disputes.get(pid, 0) for pid in {f.pseudonym_id for f in rows}),
             allowlisted=allowlisted.get(key),
             actor_organisation_id=organisation_id,
