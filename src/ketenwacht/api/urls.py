@@ -7,6 +7,7 @@ from ketenwacht.api.views import problem_type_view
 
 urlpatterns = [
     path("", include("ketenwacht.partners.api.urls")),
+    path("", include("ketenwacht.audit.api.urls")),
     path("", include("ketenwacht.knowledge.api.urls")),
     path("", include("ketenwacht.identifiers.api.urls")),
     path("problems/<slug:code>", problem_type_view, name="api-problem-type"),

@@ -11,9 +11,26 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 
 
+def _canonical_numbers(value: Any) -> Any:
+    """Integral floats as ints: PostgreSQL's jsonb returns ``1e16`` as ``10000000000000000``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _canonical_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_canonical_numbers(item) for item in value]
+    return value
+
+
 def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the canonical JSON of the event's content."""
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        _canonical_numbers(content),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 

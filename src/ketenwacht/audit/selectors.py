@@ -12,14 +12,19 @@ from ketenwacht.audit.models import AuditEvent
 from ketenwacht.audit.services import event_content
 from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
+from ketenwacht.partners.constants import Scope
 
 
 def audit_event_list(*, actor: Actor) -> QuerySet[AuditEvent]:
-    """Programme team sees every event; an organisation sees its own."""
-    events = AuditEvent.objects.select_related("actor_user", "actor_organisation").order_by("-id")
-    if access.can(actor, "audit.view_all"):
+    """Programme team sees every event; an organisation (staff or token) sees its own."""
+    events = AuditEvent.objects.select_related(
+        "actor_user", "actor_organisation", "actor_token"
+    ).order_by("-id")
+    if actor.token is None and access.can(actor, "audit.view_all"):
         return events
-    if access.can(actor, "audit.view_own") and actor.organisation is not None:
+    if actor.organisation is not None and (
+        access.can(actor, "audit.view_own") or access.has_scope(actor, Scope.AUDIT_READ)
+    ):
         return events.filter(actor_organisation=actor.organisation)
     return events.none()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -17,9 +19,15 @@ if TYPE_CHECKING:
 _SECRET_MARKERS = ("password", "secret", "token", "otp", "key", "code", "authorization")
 MASK = "***"
 
+# Secrets that turn up as values under innocent keys: our API tokens (``kw_<12 hex>_<secret>``)
+# and HTTP credentials ("Bearer …", "Basic …" followed by a credential-length string).
+_SECRET_VALUE_RE = re.compile(
+    r"\bkw_[0-9a-f]{12}_[A-Za-z0-9_\-]+|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{16,}"
+)
+
 
 def mask_secrets(value: Any) -> Any:
-    """Replace values under secret-looking keys, recursively."""
+    """Replace values under secret-looking keys and secret-looking strings, recursively."""
     if isinstance(value, dict):
         return {
             key: MASK if _is_secret_key(str(key)) else mask_secrets(item)
@@ -27,6 +35,8 @@ def mask_secrets(value: Any) -> Any:
         }
     if isinstance(value, list | tuple):
         return [mask_secrets(item) for item in value]
+    if isinstance(value, str):
+        return _SECRET_VALUE_RE.sub(MASK, value)
     return value
 
 
@@ -54,6 +64,15 @@ def event_content(event: AuditEvent) -> dict[str, Any]:
         "details": event.details,
         "client_address": event.client_address,
     }
+
+
+def _as_stored(details: dict[str, Any]) -> dict[str, Any]:
+    """``details`` as the JSON column returns it (tuples become lists, keys strings).
+
+    The hash must cover exactly what ``audit_verify`` later reads back from the database.
+    """
+    stored: dict[str, Any] = json.loads(json.dumps(details, ensure_ascii=False, allow_nan=False))
+    return stored
 
 
 def _lock_chain() -> None:
@@ -89,8 +108,8 @@ def audit_record(
             action=action,
             object_type=object_type,
             object_id=str(object_id),
-            purpose=purpose,
-            details=mask_secrets(details or {}),
+            purpose=mask_secrets(purpose),
+            details=_as_stored(mask_secrets(details or {})),
             client_address=actor.client_address if actor else "",
             prev_hash=last or GENESIS_HASH,
         )

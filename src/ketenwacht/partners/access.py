@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "organisation.view_own": ALL_STAFF,
     "organisation.manage_all": frozenset({Role.PROGRAMME_TEAM}),
     "tokens.manage": frozenset({Role.ADMIN}),
+    "tokens.revoke_any": frozenset({Role.PROGRAMME_TEAM}),
     "agreements.view": ALL_STAFF,
     "agreements.manage": frozenset({Role.PROGRAMME_TEAM}),
     "delivery.view_all": frozenset({Role.PROGRAMME_TEAM, Role.ADMIN}),

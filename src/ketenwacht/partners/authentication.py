@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -16,11 +18,11 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    keywords = ("Bearer", "Token")
+    keywords = ("bearer", "token")  # the scheme is case-insensitive (RFC 9110, 11.1)
 
     def authenticate(self, request: Request) -> tuple[None, ApiToken] | None:
         header = authentication.get_authorization_header(request).decode("latin-1").split()
-        if not header or header[0] not in self.keywords:
+        if not header or header[0].lower() not in self.keywords:
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
@@ -66,3 +68,19 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="ketenwacht"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the token in the OpenAPI schema (registered by being defined)."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "kw_<key id>_<secret>",
+            "description": "An organisation's API token, created in the portal. Each endpoint "
+            "needs one scope of the token.",
+        }

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ketenwacht.audit.services import audit_record
-from ketenwacht.errors import ConflictError, ValidationFailed
+from ketenwacht.errors import ConflictError, NotFoundError, ValidationFailed
 from ketenwacht.partners import access, tokens
 from ketenwacht.partners.access import Actor
 from ketenwacht.partners.constants import (
@@ -38,13 +39,47 @@ def _invalid(message: str, *, code: str, field: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, field=field)
 
 
+def _required_name(name: str, *, max_length: int) -> str:
+    """A stripped, non-empty name that fits its column (PostgreSQL refuses longer values)."""
+    name = name.strip()
+    if not name:
+        raise _invalid("Naam is verplicht. / Name is required.", code="required", field="name")
+    if len(name) > max_length:
+        raise _invalid(
+            f"Naam is te lang (max. {max_length} tekens). / Name is too long "
+            f"(at most {max_length} characters).",
+            code="too_long",
+            field="name",
+        )
+    return name
+
+
+_WEBSITE_VALIDATOR = URLValidator(schemes=["http", "https"])
+
+
+def _valid_website(website: str) -> str:
+    website = website.strip()
+    if not website:
+        return ""
+    try:
+        if len(website) > 200:
+            raise ValidationError("too long")
+        _WEBSITE_VALIDATOR(website)
+    except ValidationError:
+        raise _invalid(
+            "Website moet een http(s)-adres zijn. / Website must be an http(s) address.",
+            code="invalid_website",
+            field="website",
+        ) from None
+    return website
+
+
 def organisation_create(
     *, actor: Actor, name: str, sector: str, kvk_number: str = "", website: str = ""
 ) -> Organisation:
     access.require(actor, "organisation.manage_all")
-    name = name.strip()
-    if not name:
-        raise _invalid("Naam is verplicht. / Name is required.", code="required", field="name")
+    name = _required_name(name, max_length=200)
+    website = _valid_website(website)
     if sector not in Sector.values:
         raise _invalid(
             f"Onbekende sector '{sector}'. / Unknown sector '{sector}'.",
@@ -55,8 +90,13 @@ def organisation_create(
     if kvk:
         try:
             validate_kvk(kvk)
-        except ValidationError as error:
-            raise _invalid(str(error.messages[0]), code="invalid_kvk", field="kvk_number") from None
+        except ValidationError:
+            raise _invalid(
+                "Een KvK-nummer heeft precies acht cijfers. / A KvK number has exactly eight "
+                "digits.",
+                code="invalid_kvk",
+                field="kvk_number",
+            ) from None
     with transaction.atomic():
         if Organisation.objects.filter(name__iexact=name).exists():
             raise ConflictError(
@@ -109,9 +149,11 @@ def membership_grant(
                 "to another organisation.",
                 code="other_organisation",
             )
-        membership, _created = Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             user=user, organisation=organisation, role=role
         )
+        if not created:  # granting a role the user already has changes nothing
+            return membership
         audit_record(
             actor=actor,
             action="membership.grant",
@@ -126,14 +168,16 @@ def sharing_group_create(
     *, actor: Actor, name: str, description: str = "", members: Iterable[Organisation] = ()
 ) -> SharingGroup:
     access.require(actor, "agreements.manage")
+    name = _required_name(name, max_length=200)
     with transaction.atomic():
-        if SharingGroup.objects.filter(name__iexact=name.strip()).exists():
+        if SharingGroup.objects.filter(name__iexact=name).exists():
             raise ConflictError(
                 f"Deelgroep '{name}' bestaat al. / Sharing group '{name}' already exists.",
                 code="duplicate_group",
+                details={"field": "name"},
             )
         group = SharingGroup.objects.create(
-            name=name.strip(), slug=slugify(name)[:80], description=description
+            name=name, slug=_unique_group_slug(name), description=description
         )
         group.members.set(list(members))
         audit_record(
@@ -146,12 +190,31 @@ def sharing_group_create(
     return group
 
 
-def _validate_agreement_terms(
+def _unique_group_slug(name: str) -> str:
+    """Names that differ only in punctuation ("Groep A", "groep-a") slugify alike."""
+    base = slugify(name)[:70] or "deelgroep"
+    slug, counter = base, 2
+    while SharingGroup.objects.filter(slug=slug).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+def agreement_terms_validate(
+    *,
+    purpose: str,
+    legal_basis: str,
     allowed_kinds: list[str],
     raw_value_roles: list[str],
     retention_days: Mapping[str, int],
     warning_thresholds: Mapping[str, Any],
 ) -> None:
+    """Raise ``ValidationFailed`` for terms no version may have (used by forms too)."""
+    if not purpose.strip() or not legal_basis.strip():
+        raise _invalid(
+            "Doel en grondslag zijn verplicht. / Purpose and legal basis are required.",
+            code="required",
+            field="purpose" if not purpose.strip() else "legal_basis",
+        )
     unknown_kinds = sorted(set(allowed_kinds) - set(IDENTIFIER_KINDS))
     if unknown_kinds:
         raise _invalid(
@@ -191,6 +254,39 @@ def _validate_agreement_terms(
             )
 
 
+def _start_problem(
+    current: DataSharingAgreement | None, start: datetime, now: datetime
+) -> ValidationFailed | None:
+    """Why a new version could not start at ``start`` after ``current``, if it could not."""
+    if current is None:
+        return None  # a first version may be dated back: nothing was made under another one
+    if start < now:
+        # Back-dating would move records made under the current version into the new one's
+        # window; records keep the version they were made under.
+        return _invalid(
+            "Een nieuwe versie kan niet met terugwerkende kracht ingaan. / A new version "
+            "cannot start in the past.",
+            code="valid_from_past",
+            field="valid_from",
+        )
+    if start <= current.valid_from:
+        return _invalid(
+            "Een nieuwe versie moet na de huidige ingaan. / A new version must start "
+            "after the current one.",
+            code="valid_from_order",
+            field="valid_from",
+        )
+    return None
+
+
+def agreement_start_validate(*, group: SharingGroup, valid_from: datetime | None) -> None:
+    """Raise ``ValidationFailed`` when the group's next version cannot start then (for forms)."""
+    now = timezone.now()
+    problem = _start_problem(group.agreements.order_by("-version").first(), valid_from or now, now)
+    if problem is not None:
+        raise problem
+
+
 def agreement_revise(
     *,
     actor: Actor,
@@ -208,29 +304,26 @@ def agreement_revise(
     Versions are never edited: records keep a foreign key to the version they were made under.
     """
     access.require(actor, "agreements.manage")
-    if not purpose.strip() or not legal_basis.strip():
-        raise _invalid(
-            "Doel en grondslag zijn verplicht. / Purpose and legal basis are required.",
-            code="required",
-            field="purpose",
-        )
-    _validate_agreement_terms(allowed_kinds, raw_value_roles, retention_days, warning_thresholds)
-    start = valid_from or timezone.now()
+    agreement_terms_validate(
+        purpose=purpose,
+        legal_basis=legal_basis,
+        allowed_kinds=allowed_kinds,
+        raw_value_roles=raw_value_roles,
+        retention_days=retention_days,
+        warning_thresholds=warning_thresholds,
+    )
+    now = timezone.now()
+    start = valid_from or now
     with transaction.atomic():
         # Lock the group row so two revisions cannot both become version N+1.
         SharingGroup.objects.select_for_update().get(pk=group.pk)
         current = group.agreements.order_by("-version").first()
-        if current is not None:
-            if start <= current.valid_from:
-                raise _invalid(
-                    "Een nieuwe versie moet na de huidige ingaan. / A new version must start "
-                    "after the current one.",
-                    code="valid_from_order",
-                    field="valid_from",
-                )
-            if current.valid_to is None or current.valid_to > start:
-                current.valid_to = start
-                current.save(update_fields=["valid_to"])
+        problem = _start_problem(current, start, now)
+        if problem is not None:
+            raise problem
+        if current is not None and (current.valid_to is None or current.valid_to > start):
+            current.valid_to = start
+            current.save(update_fields=["valid_to"])
         agreement = DataSharingAgreement.objects.create(
             group=group,
             version=(current.version + 1) if current else 1,
@@ -283,13 +376,12 @@ def token_create(
             code="invalid_validity",
             field="days",
         )
-    if not name.strip():
-        raise _invalid("Naam is verplicht. / Name is required.", code="required", field="name")
+    name = _required_name(name, max_length=100)
     plaintext, key_id, secret_hash = tokens.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(
             organisation=organisation,
-            name=name.strip(),
+            name=name,
             key_id=key_id,
             secret_hash=secret_hash,
             scopes=sorted(set(scopes)),
@@ -307,11 +399,12 @@ def token_create(
 
 
 def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
-    access.require(actor, "tokens.manage")
-    if not actor.is_system and token.organisation_id != getattr(actor.organisation, "pk", None):
-        raise ValidationFailed(
-            "Niet uw token. / Not your organisation's token.", code="wrong_organisation", status=404
-        )
+    """Revoke a token: an organisation's admin its own, the programme team any (emergencies)."""
+    own = token.organisation_id == getattr(actor.organisation, "pk", None)
+    if not (access.can(actor, "tokens.revoke_any") or (own and access.can(actor, "tokens.manage"))):
+        access.require(actor, "tokens.manage")  # no token rights at all: 403
+        # An admin of another organisation must not learn that the token exists.
+        raise NotFoundError("Token niet gevonden. / Token not found.", code="not_found")
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().get(pk=token.pk)
         if locked.revoked_at is None:

@@ -5,7 +5,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_KVK_RE = re.compile(r"^\d{8}$")
+# ASCII digits only: ``\d`` would also accept e.g. Arabic-Indic digits.
+_KVK_RE = re.compile(r"[0-9]{8}")
 
 
 def normalise_kvk(value: str) -> str:
@@ -15,7 +16,7 @@ def normalise_kvk(value: str) -> str:
 
 def validate_kvk(value: str) -> None:
     compact = normalise_kvk(value)
-    if not _KVK_RE.match(compact) or compact == "00000000":
+    if not _KVK_RE.fullmatch(compact) or compact == "00000000":
         raise ValidationError(
             _("A KvK number has exactly eight digits (KvK-nummer heeft precies acht cijfers)."),
             code="invalid_kvk",

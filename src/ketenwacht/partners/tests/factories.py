@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp.oath import hotp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -81,16 +83,45 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     valid_from = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
 
 
-def make_user(role: str | None, organisation: Organisation | None = None, **kwargs: Any) -> Any:
-    """A user with one role (or none), a confirmed TOTP device and backup codes."""
+BACKUP_CODES = ("backup01", "backup02")
+
+
+def make_user(
+    role: str | None,
+    organisation: Organisation | None = None,
+    *,
+    devices: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """A user with one role (or none), a confirmed TOTP device and backup codes.
+
+    ``devices=False`` makes a user without any second-factor device.
+    """
     user = UserFactory(**kwargs)
     if role is not None:
         MembershipFactory(user=user, organisation=organisation or OrganisationFactory(), role=role)
-    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    static = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    for code in ("backup01", "backup02"):
-        StaticToken.objects.create(device=static, token=code)
+    if devices:
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        static = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+        for code in BACKUP_CODES:
+            StaticToken.objects.create(device=static, token=code)
     return user
+
+
+def totp_code(user: Any, *, at: float | None = None) -> str:
+    """The current code of the user's TOTP device, as an authenticator app would show it."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    moment = time.time() if at is None else at
+    counter = int((moment - device.t0) // device.step) + device.drift
+    return f"{hotp(device.bin_key, counter, digits=device.digits):0{device.digits}d}"
+
+
+def make_agreement(group: SharingGroup | None = None, **kwargs: Any) -> DataSharingAgreement:
+    """Version 1 of an agreement in force since yesterday (terms overridable)."""
+    agreement: DataSharingAgreement = AgreementFactory.create(
+        group=group or SharingGroupFactory.create(), **kwargs
+    )
+    return agreement
 
 
 def make_token(
