@@ -9,8 +9,9 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -343,18 +344,25 @@ def sightings_ingest(
     prepared, errors = prepare_items(items, context)
     if atomic and errors:
         raise BatchRejected(errors)
+    write = partial(
+        _write_batch,
+        actor=actor,
+        organisation=organisation,
+        prepared=prepared,
+        errors=errors,
+        atomic=atomic,
+        source=source,
+        ring=context.ring,
+        idempotency=idempotency,
+        now=moment,
+    )
     try:
-        return _write_batch(
-            actor=actor,
-            organisation=organisation,
-            prepared=prepared,
-            errors=errors,
-            atomic=atomic,
-            source=source,
-            ring=context.ring,
-            idempotency=idempotency,
-            now=moment,
-        )
+        try:
+            return write()
+        except IntegrityError:
+            # The retention purge may delete a pseudonym nothing used any more at the moment
+            # this batch names it (PostgreSQL checks the foreign key at commit): once more.
+            return write()
     except _KeyTaken:
         assert idempotency is not None
         replay = _replay(organisation, *idempotency, moment)
@@ -717,7 +725,6 @@ class PurgeResult:
     raw_values: int = 0
     pseudonyms: int = 0
     idempotency_records: int = 0
-    details: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
         return {

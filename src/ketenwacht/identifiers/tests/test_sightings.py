@@ -288,3 +288,27 @@ def test_copy_path_gives_the_same_result_as_the_orm_path(
     assert RawValue.objects.count() == 2
     confirmed = Sighting.objects.get(pk=ids[2])
     assert confirmed.confidence == "confirmed" and confirmed.organisation == circle.members[0]
+
+
+def test_a_batch_colliding_with_the_purge_is_written_on_the_second_try(
+    writer: access.Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import IntegrityError
+
+    real = services.write_portable
+    calls = []
+
+    def collide_once(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        real(*args, **kwargs)
+        if len(calls) == 1:
+            raise IntegrityError("pseudonym deleted by the purge")
+
+    monkeypatch.setattr(services, "write_portable", collide_once)
+    monkeypatch.setattr(services, "COPY_THRESHOLD", 10**6)
+    result = services.sightings_ingest(actor=writer, items=[item(), item(OTHER_IBAN)])
+    assert len(calls) == 2 and result.recorded == 2
+    assert Sighting.objects.count() == 2
+    assert set(Sighting.objects.values_list("pk", flat=True)) == {
+        r["sighting_id"] for r in result.results
+    }
