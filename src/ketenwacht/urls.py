@@ -9,6 +9,7 @@ urlpatterns = [
     path("portal/", include("ketenwacht.partners.urls")),
     path("portal/audit/", include("ketenwacht.audit.urls")),
     path("portal/deliveries/", include("ketenwacht.delivery.urls")),
+    path("", include("ketenwacht.intake.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("ketenwacht.api.urls")),
     path("admin/", admin.site.urls),

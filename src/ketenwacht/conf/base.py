@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     # capabilities
     "ketenwacht.knowledge",
     "ketenwacht.identifiers",
+    "ketenwacht.intake",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "ketenwacht.delivery.tasks.drain_outbox",
         "schedule": float(env("KETENWACHT_DELIVERY_DRAIN_SECONDS", "30")),
     },
+    "intake-purge-expired": {
+        "task": "ketenwacht.intake.tasks.purge_expired",
+        "schedule": float(env("KETENWACHT_INTAKE_PURGE_SECONDS", "3600")),
+    },
     "identifiers-purge-expired": {
         "task": "ketenwacht.identifiers.tasks.purge_expired",
         "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
@@ -245,6 +250,11 @@ KETENWACHT = {
     "DELIVERY_ALLOW_PRIVATE_TARGETS": env_bool("KETENWACHT_DELIVERY_ALLOW_PRIVATE_TARGETS", False),
     # Public identifier check: requests per client address, e.g. "20/minute", "100/hour".
     "PUBLIC_CHECK_RATE": env("KETENWACHT_PUBLIC_CHECK_RATE", "20/minute"),
+    # Victim intake: identifiers the victim agrees to share become sightings in this sharing
+    # group (slug), attributed to this organisation (slug; default: the group's programme
+    # member). See docs/intake.md.
+    "INTAKE_SIGHTINGS_GROUP": env("KETENWACHT_INTAKE_SIGHTINGS_GROUP", "slachtofferintake"),
+    "INTAKE_SIGHTINGS_ORGANISATION": env("KETENWACHT_INTAKE_SIGHTINGS_ORGANISATION"),
 }
 
 LOGGING = {

@@ -43,6 +43,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "identifiers.record": frozenset({Role.PARTNER_ANALYST, Role.POLICE_ANALYST}),
     "identifiers.reveal": frozenset({Role.POLICE_ANALYST}),
     "identifiers.allowlist_manage": frozenset({Role.PROGRAMME_TEAM}),
+    # intake: desks without their own system work referrals in the portal inbox; desk agents
+    # run the questionnaire for a caller; the programme team loads questionnaires and desks.
+    "intake.desk_inbox": frozenset({Role.DESK_AGENT}),
+    "intake.assisted": frozenset({Role.DESK_AGENT}),
+    "intake.manage": frozenset({Role.PROGRAMME_TEAM}),
 }
 
 

@@ -121,6 +121,18 @@ EXPECTED: dict[str, Page | Api] = {
     "api-shield-rpz": Api(Scope.SHIELD_RPZ),
     "api-shield-sms-reports": Api(Scope.SHIELD_SUBMIT),
     "api-shield-report": Api(Scope.SHIELD_SUBMIT),
+    # victim intake (public pages behind a reference and link secret; the desk inbox)
+    "intake:start": PUBLIC_PAGE,
+    "intake:check_identifier": PUBLIC_PAGE,
+    "intake:resume": PUBLIC_PAGE,
+    "intake:question": PUBLIC_PAGE,
+    "intake:summary": PUBLIC_PAGE,
+    "intake:plan": PUBLIC_PAGE,
+    "intake:status": PUBLIC_PAGE,
+    "intake:withdraw": PUBLIC_PAGE,
+    "intake:inbox": page(Role.DESK_AGENT),
+    "intake:inbox_detail": page(Role.DESK_AGENT),
+    "intake:assisted": page(Role.DESK_AGENT),
     # API
     "api-problem-type": Api(None),
     "api-schema": Api(None),

@@ -24,6 +24,18 @@ class Tile:
 
 
 TILES = [
+    Tile(
+        "intake.desk_inbox",
+        "intake:inbox",
+        _("Referral inbox"),
+        _("Warm referrals of victims to your desk: accept, follow up, ask for more."),
+    ),
+    Tile(
+        "intake.assisted",
+        "intake:assisted",
+        _("Intake by phone"),
+        _("Fill in the victims' questionnaire with a caller on the phone."),
+    ),
     Tile("audit.view_own", "audit:events", _("Audit log"), _("Who saw or changed what, and why.")),
     Tile(
         "tokens.manage",

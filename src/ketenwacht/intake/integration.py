@@ -1,0 +1,108 @@
+"""The intake's one meeting point with the identifiers app: identifiers become sightings.
+
+With the victim's agreement, each identifier of a sent intake is recorded as a sighting
+(source ``intake``, confidence ``suspected``) in the intake sharing group, under that
+group's agreement, attributed to the platform's own organisation in that group. Which group:
+``KETENWACHT["INTAKE_SIGHTINGS_GROUP"]`` (a sharing-group slug, default
+``slachtofferintake``); which organisation: ``KETENWACHT["INTAKE_SIGHTINGS_ORGANISATION"]``
+(an organisation slug), or else the group's member of the programme sector. Without either,
+nothing is recorded and the intake says so (``sightings_recorded`` stays 0).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ketenwacht.audit.services import audit_record
+from ketenwacht.errors import DomainError
+from ketenwacht.identifiers.constants import Confidence, Source
+from ketenwacht.identifiers.services import sightings_ingest
+from ketenwacht.intake.models import Intake
+from ketenwacht.partners.access import SYSTEM
+from ketenwacht.partners.constants import Sector
+from ketenwacht.partners.models import Organisation, SharingGroup
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GROUP_SLUG = "slachtofferintake"
+
+
+def sightings_target() -> tuple[SharingGroup, Organisation] | None:
+    """The intake sharing group and the organisation sightings are attributed to."""
+    config: dict[str, Any] = settings.KETENWACHT
+    group = SharingGroup.objects.filter(
+        slug=config.get("INTAKE_SIGHTINGS_GROUP") or DEFAULT_GROUP_SLUG
+    ).first()
+    if group is None:
+        return None
+    members = group.members.filter(is_active=True)
+    slug = config.get("INTAKE_SIGHTINGS_ORGANISATION") or ""
+    organisation = (
+        members.filter(slug=slug).first()
+        if slug
+        else members.filter(sector=Sector.PROGRAMME).order_by("pk").first()
+    )
+    return (group, organisation) if organisation is not None else None
+
+
+def _observed_at(intake: Intake) -> datetime:
+    if intake.happened_on is None:
+        return intake.submitted_at or timezone.now()
+    noon = datetime.combine(intake.happened_on, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return min(noon, intake.submitted_at or timezone.now())
+
+
+def record_intake_sightings(intake_id: UUID) -> int:
+    """Record the identifiers of a sent intake whose victim agreed; returns how many."""
+    from ketenwacht.intake.services import intake_facts
+
+    intake = Intake.objects.select_related("questionnaire").filter(pk=intake_id).first()
+    if intake is None or not intake.sightings_consent or intake.sightings_recorded:
+        return 0
+    facts = intake_facts(intake)
+    target = sightings_target()
+    if target is None or not facts.identifiers:
+        logger.warning("Intake %s: no intake sharing group configured", intake.reference)
+        return 0
+    group, organisation = target
+    items = [
+        {
+            "value": item["value"],
+            "kind": item["kind"],
+            "role": item["role"],
+            "fraud_type": facts.fraud_types[0],
+            "confidence": Confidence.SUSPECTED,
+            "observed_at": _observed_at(intake),
+            "sharing_group": group.slug,
+        }
+        for item in facts.identifiers
+    ]
+    try:
+        result = sightings_ingest(
+            actor=SYSTEM,
+            items=items,
+            source=Source.INTAKE,
+            organisation=organisation,
+        )
+    except DomainError as error:
+        logger.warning("Intake %s: sightings refused: %s", intake.reference, error)
+        return 0
+    with transaction.atomic():
+        Intake.objects.filter(pk=intake.pk).update(sightings_recorded=result.recorded)
+        audit_record(
+            actor=SYSTEM,
+            action="intake.sightings_record",
+            object_type="intake",
+            object_id=intake.reference,
+            purpose="identifiers from a victim's report, with the victim's agreement",
+            details={"recorded": result.recorded, "failed": result.failed, "group": group.slug},
+        )
+    return result.recorded
