@@ -27,6 +27,33 @@ class Canonical:
 
 
 class CanonicalError(ValidationFailed):
-    """A refusal: ``code`` is stable (``iban_checksum``), the message Dutch / English."""
+    """A refusal: ``code`` is stable (``iban_checksum``), the message Dutch / English.
+
+    ``message_nl`` and ``message_en`` hold the two halves for pages that show one language;
+    ``details`` may carry ``kind`` (the kind that refused) and ``suggestion`` (what the input
+    probably meant, e.g. ``+31 6 12345678``).
+    """
 
     code = "invalid_identifier"
+    message_nl: str = ""
+    message_en: str = ""
+
+    @classmethod
+    def bilingual(
+        cls,
+        code: str,
+        nl: str,
+        en: str,
+        *,
+        kind: str | None = None,
+        suggestion: str | None = None,
+    ) -> CanonicalError:
+        details: dict[str, Any] = {}
+        if kind:
+            details["kind"] = kind
+        if suggestion:
+            details["suggestion"] = suggestion
+        error = cls(f"{nl} / {en}", code=code, details=details)
+        error.message_nl = nl
+        error.message_en = en
+        return error

@@ -1,0 +1,287 @@
+"""Property tests: canonical forms are idempotent, equal spellings meet in one value, and no
+input makes canonicalise fail in any other way than a bilingual refusal."""
+
+from __future__ import annotations
+
+import string
+
+import base58
+import phonenumbers
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ketenwacht.identifiers.canonical import KINDS, Canonical, CanonicalError, canonicalise
+from ketenwacht.identifiers.canonical.iban import check_digits_valid
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_NUMERIFY = str.maketrans({c: str(10 + i) for i, c in enumerate(string.ascii_uppercase)})
+
+
+def assert_idempotent(canonical: Canonical) -> None:
+    again = canonicalise(canonical.value, canonical.kind)
+    assert (again.kind, again.value, again.display) == (
+        canonical.kind,
+        canonical.value,
+        canonical.display,
+    )
+    assert canonicalise(again.value, again.kind) == again  # a fixed point, detail included
+    if canonical.kind != "device":  # devices are never autodetected
+        assert canonicalise(canonical.value).value == canonical.value
+
+
+@st.composite
+def spaced(draw: st.DrawFn, text: str, separators: str = " -.") -> str:
+    """``text`` with separators dropped in at random places."""
+    out = []
+    for char in text:
+        out.append(char)
+        if draw(st.booleans()) and draw(st.booleans()):
+            out.append(draw(st.sampled_from(separators)))
+    return "".join(out).strip(separators)
+
+
+def with_check_digits(country: str, bban: str) -> str:
+    check = 98 - int((bban + country + "00").translate(_NUMERIFY)) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+ibans = st.one_of(
+    st.builds(
+        lambda bank, account: with_check_digits("NL", bank + account),
+        st.text(string.ascii_uppercase, min_size=4, max_size=4),
+        st.text(string.digits, min_size=10, max_size=10),
+    ),
+    st.builds(
+        lambda bban: with_check_digits("DE", bban), st.text(string.digits, min_size=18, max_size=18)
+    ),
+    st.builds(
+        lambda bban: with_check_digits("BE", bban), st.text(string.digits, min_size=12, max_size=12)
+    ),
+)
+
+
+@SETTINGS
+@given(ibans, st.data())
+def test_iban_spellings_meet_and_are_idempotent(iban: str, data: st.DataObject) -> None:
+    assume(check_digits_valid(iban))
+    spelling = data.draw(spaced(iban))
+    if data.draw(st.booleans()):
+        spelling = spelling.lower()
+    canonical = canonicalise(spelling, "iban")
+    assert canonical.value == iban
+    assert canonicalise(iban, "iban") == canonical
+    assert_idempotent(canonical)
+
+
+dutch_mobiles = st.builds(
+    lambda second, rest: "6" + second + rest,
+    st.sampled_from("123458"),
+    st.text(string.digits, min_size=7, max_size=7),
+)
+dutch_fixed = st.builds(
+    lambda area, rest: area + rest[: 9 - len(area)],
+    st.sampled_from(["10", "20", "30", "40", "50", "70", "313", "318", "495", "575", "85", "88"]),
+    st.text(string.digits, min_size=7, max_size=7),
+)
+DUTCH_PREFIXES = ["0", "+31", "0031", "+31 (0)", "+31 0", "0031 "]
+
+
+@SETTINGS
+@given(st.one_of(dutch_mobiles, dutch_fixed), st.sampled_from(DUTCH_PREFIXES), st.data())
+def test_dutch_phone_spellings_meet_and_are_idempotent(
+    national: str, prefix: str, data: st.DataObject
+) -> None:
+    spelling = prefix + data.draw(spaced(national, " -."))
+    canonical = canonicalise(spelling, "phone")
+    assert canonical.value == "+31" + national
+    assert canonicalise("0" + national, "phone") == canonical
+    assert_idempotent(canonical)
+
+
+FOREIGN_EXAMPLES = [
+    phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    for region in ("BE", "DE", "GB", "FR", "ES", "PL", "TR", "MA", "SR", "NG", "US", "CN")
+]
+
+
+@SETTINGS
+@given(st.sampled_from(FOREIGN_EXAMPLES), st.sampled_from(["+", "00"]), st.data())
+def test_foreign_phone_spellings_meet(
+    number: phonenumbers.PhoneNumber, prefix: str, data: st.DataObject
+) -> None:
+    national = phonenumbers.national_significant_number(number)
+    spelling = f"{prefix}{number.country_code} " + data.draw(spaced(national, " -"))
+    canonical = canonicalise(spelling, "phone")
+    assert canonical.value == phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.E164
+    )
+    assert_idempotent(canonical)
+
+
+local_parts = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+domains = st.sampled_from(["example.nl", "ziggo.nl", "outlook.com", "xn--fa-hia.de", "a.co.uk"])
+
+
+@SETTINGS
+@given(local_parts, local_parts, domains, st.data())
+def test_email_spellings_meet_and_are_idempotent(
+    first: str, last: str, domain: str, data: st.DataObject
+) -> None:
+    address = f"{first}.{last}@{domain}"
+    spelling = "".join(c.upper() if data.draw(st.booleans()) else c for c in address)
+    if data.draw(st.booleans()):
+        spelling = f"<{spelling}>"
+    canonical = canonicalise(spelling, "email")
+    assert canonical.value == address
+    assert_idempotent(canonical)
+
+
+@SETTINGS
+@given(
+    local_parts,
+    local_parts,
+    st.text("abc", max_size=5),
+    st.sampled_from(["gmail.com", "googlemail.com"]),
+)
+def test_gmail_spellings_meet(first: str, last: str, tag: str, domain: str) -> None:
+    spelling = f"{first}.{last}" + (f"+{tag}" if tag else "") + f"@{domain}"
+    canonical = canonicalise(spelling, "email")
+    assert canonical.value == f"{first}{last}@gmail.com"
+    assert_idempotent(canonical)
+
+
+labels = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=10)
+suffixes = st.sampled_from(["nl", "com", "co.uk", "github.io", "be"])
+paths = st.lists(
+    st.text(string.ascii_letters + string.digits + "-_~", min_size=1, max_size=6), max_size=3
+)
+
+
+@SETTINGS
+@given(labels, suffixes, paths, st.booleans(), st.data())
+def test_url_spellings_meet_and_are_idempotent(
+    label: str, suffix: str, segments: list[str], www: bool, data: st.DataObject
+) -> None:
+    host = ("www." if www else "") + f"{label}.{suffix}"
+    path = "/" + "/".join(segments)
+    url = f"https://{host}{path}"
+    shouty_host = "".join(c.upper() if data.draw(st.booleans()) else c for c in host)
+    spelling = data.draw(
+        st.sampled_from(
+            [
+                f"HTTPS://{shouty_host}{path}",
+                f"https://{host}:443{path}#frag",
+                f"hxxps://{host.replace('.', '[.]')}{path}",
+                f"https://{host}.{path}",
+                f"https://{host}/./{path.lstrip('/')}",
+            ]
+        )
+    )
+    canonical = canonicalise(spelling, "url")
+    assert canonical.value == url
+    assert_idempotent(canonical)
+
+
+@SETTINGS
+@given(labels, labels, suffixes, st.data())
+def test_domain_spellings_meet_and_are_idempotent(
+    sub: str, label: str, suffix: str, data: st.DataObject
+) -> None:
+    registrable = f"{label}.{suffix}"
+    spelling = data.draw(
+        st.sampled_from(
+            [
+                registrable.upper(),
+                f"{sub}.{registrable}",
+                f"www.{registrable}.",
+                registrable.replace(".", "[.]"),
+                f"https://{sub}.{registrable}/path",
+            ]
+        )
+    )
+    canonical = canonicalise(spelling, "domain")
+    assert canonical.value == registrable
+    assert_idempotent(canonical)
+
+
+handles = st.text(string.ascii_lowercase + string.digits + "_", min_size=5, max_size=15).filter(
+    lambda h: h[0].isalpha()
+)
+
+
+@SETTINGS
+@given(handles, st.data())
+def test_account_spellings_meet_and_are_idempotent(handle: str, data: st.DataObject) -> None:
+    platform, spelling = data.draw(
+        st.sampled_from(
+            [
+                ("instagram", f"Instagram:@{handle.upper()}"),
+                ("instagram", f"https://www.instagram.com/{handle}/"),
+                ("x", f"twitter:{handle[:15]}"),
+                ("x", f"https://x.com/{handle[:15].upper()}"),
+                ("telegram", f"https://t.me/{handle}"),
+                ("tiktok", f"https://www.tiktok.com/@{handle}"),
+                ("snapchat", f"snap:{handle}"),
+            ]
+        )
+    )
+    expected = handle[:15] if platform == "x" else handle
+    canonical = canonicalise(spelling, "account")
+    assert canonical.value == f"{platform}:{expected}"
+    assert_idempotent(canonical)
+
+
+@SETTINGS
+@given(st.binary(min_size=20, max_size=20), st.sampled_from([0x00, 0x05, 0x6F, 0xC4]), st.data())
+def test_wallets_are_idempotent(payload: bytes, version: int, data: st.DataObject) -> None:
+    address = base58.b58encode_check(bytes([version]) + payload).decode()
+    canonical = canonicalise(address, "wallet")
+    assert canonical.value == address
+    assert_idempotent(canonical)
+    ethereum = "0x" + "".join(c.upper() if data.draw(st.booleans()) else c for c in payload.hex())
+    eth = canonicalise(ethereum, "wallet")
+    assert eth.value == "0x" + payload.hex()
+    assert_idempotent(eth)
+
+
+@SETTINGS
+@given(st.text(string.ascii_letters + string.digits + ":-_/+=", min_size=8, max_size=64))
+def test_devices_are_idempotent(fingerprint: str) -> None:
+    assume(not fingerprint.isdigit())
+    canonical = canonicalise(fingerprint, "device")
+    assert canonical.value == fingerprint
+    assert_idempotent(canonical)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=80), st.sampled_from([None, *KINDS]))
+def test_any_input_gives_a_canonical_form_or_a_bilingual_refusal(
+    text: str, kind: str | None
+) -> None:
+    try:
+        canonical = canonicalise(text, kind)
+    except CanonicalError as error:
+        assert error.code
+        assert error.message_nl and error.message_en
+        assert str(error) == f"{error.message_nl} / {error.message_en}"
+        return
+    assert canonical.kind in KINDS
+    assert canonical.value
+    assert_idempotent(canonical)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]),
+        max_size=60,
+    ).map(lambda s: "https://" + s),
+)
+def test_url_like_input_never_crashes(text: str) -> None:
+    try:
+        canonical = canonicalise(text, "url")
+    except CanonicalError as error:
+        assert error.message_nl and error.message_en
+        return
+    assert canonical.value.startswith(("http://", "https://"))
+    assert_idempotent(canonical)
