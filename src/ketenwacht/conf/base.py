@@ -69,9 +69,11 @@ INSTALLED_APPS = [
     "ketenwacht.delivery",
     "ketenwacht.web",
     "ketenwacht.synth",
+    "ketenwacht.release",
     # capabilities
     "ketenwacht.knowledge",
     "ketenwacht.identifiers",
+    "ketenwacht.alerts",
     "ketenwacht.intake",
 ]
 
@@ -198,6 +200,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "delivery-drain-outbox": {
         "task": "ketenwacht.delivery.tasks.drain_outbox",
         "schedule": float(env("KETENWACHT_DELIVERY_DRAIN_SECONDS", "30")),
+    },
+    "release-expire-due": {
+        "task": "ketenwacht.release.tasks.expire_due",
+        "schedule": float(env("KETENWACHT_RELEASE_EXPIRE_SECONDS", "300")),
+    },
+    "alerts-send-due-digests": {
+        "task": "ketenwacht.alerts.tasks.send_due_digests",
+        "schedule": float(env("KETENWACHT_ALERTS_DIGEST_CHECK_SECONDS", "3600")),
+    },
+    "alerts-purge-raw-values": {
+        "task": "ketenwacht.alerts.tasks.purge_raw_values",
+        "schedule": 3600.0,
     },
     "intake-purge-expired": {
         "task": "ketenwacht.intake.tasks.purge_expired",

@@ -42,6 +42,22 @@ class Scope(models.TextChoices):
     AUDIT_READ = "audit:read", _("Read own organisation's audit events")
     IDENTIFIERS_CHECK = "identifiers:check", _("Check identifiers")
     IDENTIFIERS_WRITE = "identifiers:write", _("Record sightings")
+    ALERTS_READ = "alerts:read", _("Read alerts shared with your organisation")
+    ALERTS_WRITE = "alerts:write", _("Create, edit, share and withdraw your organisation's alerts")
+
+
+class Marking(models.TextChoices):
+    """Traffic Light Protocol 2.0 (FIRST). What a recipient may do with marked information."""
+
+    CLEAR = "CLEAR", "TLP:CLEAR"
+    GREEN = "GREEN", "TLP:GREEN"
+    AMBER = "AMBER", "TLP:AMBER"
+    AMBER_STRICT = "AMBER+STRICT", "TLP:AMBER+STRICT"
+    RED = "RED", "TLP:RED"
+
+
+# Most restrictive first; a downgrade moves towards CLEAR (needs consent of every member).
+MARKING_ORDER = (Marking.RED, Marking.AMBER_STRICT, Marking.AMBER, Marking.GREEN, Marking.CLEAR)
 
 
 # Identifier kinds an agreement may allow; the identifiers app owns their canonical forms.

@@ -33,16 +33,18 @@ def _domain_canonical(name: str) -> Canonical | None:
         return None
 
 
-def protected_brands() -> list[Brand]:
-    """Domains on the allowlist: the brands whose look-alikes the triage looks for."""
+def allowlisted_domains() -> frozenset[str]:
+    """Registrable domains on the allowlist (a few hundred official domains): loaded once per
+    intake, so each host is checked with a set lookup instead of a query."""
     from ketenwacht.identifiers.selectors import allowlist_list
 
-    brands = []
-    for value in allowlist_list(actor=SYSTEM).filter(kind="domain").values_list("value", flat=True):
-        brand = brand_for(value)
-        if brand is not None:
-            brands.append(brand)
-    return brands
+    values = allowlist_list(actor=SYSTEM).filter(kind="domain").values_list("value", flat=True)
+    return frozenset(values)
+
+
+def brands_for(domains: Iterable[str]) -> list[Brand]:
+    """The protected brands whose look-alikes the triage looks for."""
+    return [brand for brand in (brand_for(domain) for domain in sorted(domains)) if brand]
 
 
 def allowlisted_names(names: Iterable[str]) -> set[str]:
@@ -69,25 +71,33 @@ def allowlisted_below(name: str) -> list[str]:
 
 
 def confirmed_values(urls: Sequence[str], domains: Sequence[str]) -> set[tuple[str, str]]:
-    """``(kind, value)`` pairs among these that have confirmed sightings (any sharing group)."""
-    from ketenwacht.identifiers.constants import CONFIRMING
-    from ketenwacht.identifiers.selectors import evidence_for
+    """``(kind, value)`` pairs among these with a confirmed, unexpired sighting (any group).
 
-    canonicals: list[Canonical] = []
+    Triage needs only "has anyone confirmed this?", not the full check score, so this looks
+    up each pseudonym and asks one question of the sightings.
+    """
+    from ketenwacht.identifiers.constants import CONFIRMING
+    from ketenwacht.identifiers.models import Sighting
+    from ketenwacht.identifiers.selectors import pseudonym_find
+
+    found: dict[int, tuple[str, str]] = {}
     for kind, values in (("url", urls), ("domain", domains)):
         for value in values:
             try:
-                canonicals.append(canonicalise(value, kind=kind))
+                canonical = canonicalise(value, kind=kind)
             except CanonicalError:
                 continue
-    if not canonicals:
+            pseudonym = pseudonym_find(canonical)
+            if pseudonym is not None:
+                found[pseudonym.pk] = (canonical.kind, canonical.value)
+    if not found:
         return set()
-    scores = evidence_for(actor=SYSTEM, canonicals=canonicals, public=True)
-    return {
-        (canonical.kind, canonical.value)
-        for canonical, score in zip(canonicals, scores, strict=True)
-        if sum(score.counts.get(confidence, 0) for confidence in CONFIRMING)
-    }
+    confirmed = Sighting.objects.filter(
+        pseudonym_id__in=list(found),
+        confidence__in=list(CONFIRMING),
+        expires_at__gt=timezone.now(),
+    ).values_list("pseudonym_id", flat=True)
+    return {found[pseudonym_id] for pseudonym_id in set(confirmed)}
 
 
 def record_confirmed_sightings(

@@ -71,11 +71,16 @@ def _digest(text: str) -> str:
 class TriageContext:
     """Facts shared by all hosts of one intake (or one batch): loaded once."""
 
+    allowlisted: frozenset[str]
     brands: list[scoring.Brand]
 
     @classmethod
     def load(cls) -> TriageContext:
-        return cls(brands=integration.protected_brands())
+        domains = integration.allowlisted_domains()
+        return cls(allowlisted=domains, brands=integration.brands_for(domains))
+
+    def is_allowlisted(self, facts: UrlFacts) -> bool:
+        return facts.registrable_domain in self.allowlisted or facts.host in self.allowlisted
 
 
 def report_receive(
@@ -127,19 +132,21 @@ def report_submit(
             f"Onbekend kanaal '{channel}'. / Unknown channel '{channel}'.", code="unknown_channel"
         )
     context = context or TriageContext.load()
-    facts = [f for f in (analyse_url(url) for url in parsed.urls) if f is not None]
+    analysed = (analyse_url(url) for url in parsed.urls)
+    facts = list({f.url: f for f in analysed if f is not None}.values())
     by_host: dict[str, list[UrlFacts]] = defaultdict(list)
     for fact in facts:
         by_host[fact.host].append(fact)
     wording = scoring.wording_signals(
         " ".join((parsed.subject, parsed.original_subject, parsed.text))
     )
-    allowlisted = integration.allowlisted_names(by_host) if by_host else set()
+    allowlisted = {name for name, urls in by_host.items() if context.is_allowlisted(urls[0])}
+    checked = [f for f in facts if f.host not in allowlisted]
     confirmed = (
         integration.confirmed_values(
-            [f.url for f in facts], sorted({f.registrable_domain for f in facts})
+            [f.url for f in checked], sorted({f.registrable_domain for f in checked})
         )
-        if facts
+        if checked
         else set()
     )
     with transaction.atomic():
@@ -205,6 +212,7 @@ def _link_host(
             "first_report_at": now,
         },
     )
+    links = []
     for fact in urls:
         url, created = Url.objects.get_or_create(
             value_digest=_digest(fact.url),
@@ -219,8 +227,11 @@ def _link_host(
         )
         if not created:
             Url.objects.filter(pk=url.pk).update(report_count=F("report_count") + 1)
-        ReportUrl.objects.get_or_create(report=report, url=url)
-    known_reporter = (
+        links.append(ReportUrl(report=report, url=url))
+    # The report is new, so none of its links exist yet (URLs are unique per report).
+    ReportUrl.objects.bulk_create(links)
+    # An anonymous report is a reporter of its own; only a known address can repeat.
+    known_reporter = bool(report.reporter_email) and (
         ReportUrl.objects.filter(url__host=host, report__reporter_key=report.reporter_key)
         .exclude(report=report)
         .exists()

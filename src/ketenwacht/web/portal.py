@@ -25,6 +25,30 @@ class Tile:
 
 TILES = [
     Tile(
+        "alerts.view",
+        "alerts:list",
+        _("Alerts"),
+        _("Warnings about fraud methods shared in your sharing groups."),
+    ),
+    Tile(
+        "alerts.write",
+        "alerts:quick_flag",
+        _("Quick flag"),
+        _("Just hit by a new method? Warn your sharing group at once."),
+    ),
+    Tile(
+        "release.decide",
+        "release:inbox",
+        _("Consent inbox"),
+        _("Approve or veto requests to release information beyond a sharing group."),
+    ),
+    Tile(
+        "alerts.subscriptions",
+        "alerts:subscriptions",
+        _("Alert subscriptions"),
+        _("Webhooks and daily e-mail digests of new alerts for your organisation."),
+    ),
+    Tile(
         "intake.desk_inbox",
         "intake:inbox",
         _("Referral inbox"),

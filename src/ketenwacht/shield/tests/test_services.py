@@ -473,3 +473,14 @@ def test_shield_figures_count_and_time_to_block(analyst: Actor, second_analyst: 
     median = figures["median_hours_first_report_to_block"]
     assert isinstance(median, float) and 0.45 <= median <= 0.6
     assert figures["appeals"] == 0
+
+
+def test_beat_runs_the_expiry_task() -> None:
+    from django.conf import settings
+
+    from ketenwacht.shield.tasks import expire_blocks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["shield-expire-blocks"]
+    assert entry["task"] == "ketenwacht.shield.tasks.expire_blocks"
+    make_block(expires_at=timezone.now() - timedelta(seconds=1))
+    assert expire_blocks.delay().get() == 1

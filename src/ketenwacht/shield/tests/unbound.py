@@ -172,10 +172,11 @@ class UnboundServer:
         )
 
     def reload(self) -> None:
-        """Re-read the zone file: ``unbound-control reload``, or a restart without it."""
+        """Re-read the RPZ zone file as an operator would (``unbound-control
+        auth_zone_reload``), or restart when unbound-control is missing."""
         if UNBOUND_CONTROL:
             result = subprocess.run(
-                [UNBOUND_CONTROL, "-c", str(self.config), "reload"],
+                [UNBOUND_CONTROL, "-c", str(self.config), "auth_zone_reload", RPZ_ZONE],
                 capture_output=True,
                 timeout=30,
                 check=False,
@@ -183,6 +184,7 @@ class UnboundServer:
             if result.returncode == 0:
                 self.wait_ready()
                 return
+            raise RuntimeError(f"unbound-control failed: {result.stdout!r} {result.stderr!r}")
         self.stop()
         self.start()
 
