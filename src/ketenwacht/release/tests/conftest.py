@@ -1,0 +1,3 @@
+from ketenwacht.release.tests.factories import handler
+
+__all__ = ["handler"]
