@@ -40,6 +40,10 @@ run: install
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Only the page tests in Debian Chromium (Playwright + axe-core).
+test-browser: install-dev
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
 ## Run the same suite on PostgreSQL ($(DATABASE_URL)).
 test-postgres: install-dev
 	DATABASE_URL=$(DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
