@@ -43,7 +43,7 @@ def clean(raw: object, *, kind: str | None = None) -> str:
             f"input is longer than {MAX_INPUT_LENGTH} characters",
             kind=kind,
         )
-    if _CONTROL.search(text):
+    if not text.isprintable() and _CONTROL.search(text):
         raise CanonicalError.bilingual(
             "control_characters",
             "Invoer bevat stuurtekens",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import tldextract
 
 from ketenwacht.identifiers.canonical import (
     CanonicalError,
@@ -44,6 +45,15 @@ def test_suffix_list_comes_from_the_bundled_snapshot_without_network(
     assert canonical_domain("www.bbc.co.uk").value == "bbc.co.uk"
     assert canonical_domain("x.github.io").value == "x.github.io"
     assert no_network == []
+
+
+def test_the_network_guard_would_notice_a_fetch(no_network: list[Any]) -> None:
+    """Control for the test above: an extractor configured to fetch does hit the guard."""
+    fetching = tldextract.TLDExtract(
+        suffix_list_urls=("http://psl.invalid/public_suffix_list.dat",), cache_dir=None
+    )
+    assert fetching("www.bbc.co.uk").suffix == "co.uk"  # fell back to the snapshot
+    assert no_network != []
 
 
 @pytest.mark.parametrize(
