@@ -32,6 +32,7 @@ from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
 from ketenwacht.partners.constants import Marking
 from ketenwacht.partners.models import Organisation
+from ketenwacht.release.notifications import has_valid_email
 
 DIGEST_PERIOD = timedelta(hours=24)
 # A beat run a little early still counts as a day (runs are hourly).
@@ -197,7 +198,7 @@ def _quick_flag_mail(alert: Alert) -> tuple[str, str]:
 def notify_people_of_quick_flag(*, actor: Actor, alert: Alert) -> list[Delivery]:
     subject, body = _quick_flag_mail(alert)
     deliveries = []
-    recipients = list(people_to_flag(alert))
+    recipients = [user for user in people_to_flag(alert) if has_valid_email(user)]
     for user in recipients:
         deliveries.append(
             delivery_enqueue(

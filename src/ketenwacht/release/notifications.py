@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -28,8 +30,17 @@ def _public_url(path: str) -> str:
     return str(settings.KETENWACHT["PUBLIC_BASE_URL"]).rstrip("/") + path
 
 
+def has_valid_email(user: User) -> bool:
+    """A malformed address on one account must not stop a round of consent."""
+    try:
+        validate_email(user.email)
+    except ValidationError:
+        return False
+    return True
+
+
 def deciders_of(organisation_ids: Iterable[int]) -> list[User]:
-    """People who may decide for these organisations and have an e-mail address."""
+    """People who may decide for these organisations and have a valid e-mail address."""
     roles = access.PERMISSIONS["release.decide"]
     users = (
         get_user_model()
@@ -43,7 +54,7 @@ def deciders_of(organisation_ids: Iterable[int]) -> list[User]:
         .distinct()
         .order_by("pk")
     )
-    return list(users)
+    return [user for user in users if has_valid_email(user)]
 
 
 def _organisation_of(user: User) -> Organisation | None:
@@ -84,7 +95,7 @@ def notify_parties(*, actor: Actor, request: ReleaseRequest) -> int:
 def notify_requester(*, actor: Actor, request: ReleaseRequest) -> bool:
     """Tell the requester how the round ended."""
     requester = request.requested_by
-    if requester is None or not requester.email:
+    if requester is None or not has_valid_email(requester):
         return False
     link = _public_url(reverse("release:detail", args=[request.pk]))
     subject = _("Ketenwacht: release request #%(id)s is closed: %(status)s") % {

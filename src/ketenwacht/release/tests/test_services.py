@@ -280,6 +280,19 @@ def test_parties_are_emailed_without_content(handler: RecordingHandler) -> None:
     assert circle.group.name not in body  # only a link; the portal checks access again
 
 
+def test_a_malformed_address_does_not_stop_the_round(handler: RecordingHandler) -> None:
+    circle = make_circle(2)
+    broken = user_of(circle.deciders[1])
+    broken.email = "not an address"
+    broken.save()
+    request = _open(circle)
+    assert request.is_open
+    recipients = set(
+        Delivery.objects.filter(event_type="release.requested").values_list("email_to", flat=True)
+    )
+    assert recipients == {user_of(circle.deciders[0]).email}
+
+
 def test_requester_hears_the_outcome(handler: RecordingHandler) -> None:
     circle = make_circle(1)
     requester = colleague_of(circle.deciders[0])
