@@ -59,6 +59,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "intake.desk_inbox": frozenset({Role.DESK_AGENT}),
     "intake.assisted": frozenset({Role.DESK_AGENT}),
     "intake.manage": frozenset({Role.PROGRAMME_TEAM}),
+    # knowledge and collaboration space: partners read and propose; the programme team
+    # approves proposals and runs the action plan, working groups and bottleneck cases.
+    "knowledge.view": frozenset(
+        {Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM}
+    ),
+    "knowledge.propose": frozenset(
+        {Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM}
+    ),
+    "knowledge.manage": frozenset({Role.PROGRAMME_TEAM}),
 }
 
 

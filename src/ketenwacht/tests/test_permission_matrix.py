@@ -51,6 +51,9 @@ ALERT_READERS = page(
     Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM
 )
 ALERT_WRITERS = page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM)
+KNOWLEDGE_READERS = page(
+    Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM
+)
 
 
 EXPECTED: dict[str, Page | Api] = {
@@ -121,6 +124,61 @@ EXPECTED: dict[str, Page | Api] = {
     "api-shield-rpz": Api(Scope.SHIELD_RPZ),
     "api-shield-sms-reports": Api(Scope.SHIELD_SUBMIT),
     "api-shield-report": Api(Scope.SHIELD_SUBMIT),
+    # victim intake (public pages behind a reference and link secret; the desk inbox)
+    "intake:start": PUBLIC_PAGE,
+    "intake:check_identifier": PUBLIC_PAGE,
+    "intake:resume": PUBLIC_PAGE,
+    "intake:question": PUBLIC_PAGE,
+    "intake:summary": PUBLIC_PAGE,
+    "intake:plan": PUBLIC_PAGE,
+    "intake:status": PUBLIC_PAGE,
+    "intake:withdraw": PUBLIC_PAGE,
+    "intake:inbox": page(Role.DESK_AGENT),
+    "intake:inbox_detail": page(Role.DESK_AGENT),
+    "intake:assisted": page(Role.DESK_AGENT),
+    # knowledge and collaboration space (markings per role: knowledge/tests/test_access.py)
+    "knowledge:index": KNOWLEDGE_READERS,
+    "knowledge:journey": KNOWLEDGE_READERS,
+    "knowledge:matrix_csv": KNOWLEDGE_READERS,
+    "knowledge:matrix_svg": KNOWLEDGE_READERS,
+    "knowledge:phase_edit": KNOWLEDGE_READERS,
+    "knowledge:barrier_new": KNOWLEDGE_READERS,
+    "knowledge:barrier": KNOWLEDGE_READERS,
+    "knowledge:barrier_edit": KNOWLEDGE_READERS,
+    "knowledge:proposals": KNOWLEDGE_READERS,
+    "knowledge:proposal": KNOWLEDGE_READERS,
+    "knowledge:proposal_decide": page(Role.PROGRAMME_TEAM),
+    "knowledge:proposal_withdraw": KNOWLEDGE_READERS,
+    "knowledge:plan_current": KNOWLEDGE_READERS,
+    "knowledge:plan": KNOWLEDGE_READERS,
+    "knowledge:action_point_new": page(Role.PROGRAMME_TEAM),
+    "knowledge:action_point": KNOWLEDGE_READERS,
+    "knowledge:action_point_progress": KNOWLEDGE_READERS,
+    "knowledge:working_groups": KNOWLEDGE_READERS,
+    "knowledge:working_group": KNOWLEDGE_READERS,
+    "knowledge:entry_new": KNOWLEDGE_READERS,
+    "knowledge:entry": KNOWLEDGE_READERS,
+    "knowledge:task_new": KNOWLEDGE_READERS,
+    "knowledge:task_status": KNOWLEDGE_READERS,
+    "knowledge:library": KNOWLEDGE_READERS,
+    "knowledge:document_upload": KNOWLEDGE_READERS,
+    "knowledge:document": KNOWLEDGE_READERS,
+    "knowledge:document_download": KNOWLEDGE_READERS,
+    "knowledge:document_remove": KNOWLEDGE_READERS,
+    "knowledge:bottlenecks": KNOWLEDGE_READERS,
+    "knowledge:bottleneck_new": page(Role.PROGRAMME_TEAM),
+    "knowledge:bottleneck": KNOWLEDGE_READERS,
+    "knowledge:bottleneck_findings": page(Role.PROGRAMME_TEAM),
+    "knowledge:bottleneck_advance": page(Role.PROGRAMME_TEAM),
+    "knowledge:bottleneck_opinion": KNOWLEDGE_READERS,
+    "knowledge:annual_report": KNOWLEDGE_READERS,
+    "knowledge:annual_report_pdf": KNOWLEDGE_READERS,
+    "knowledge_public:index": PUBLIC_PAGE,
+    "knowledge_public:journey": PUBLIC_PAGE,
+    "knowledge_public:library": PUBLIC_PAGE,
+    "knowledge_public:document_download": PUBLIC_PAGE,
+    "knowledge_public:annual_report": PUBLIC_PAGE,
+    "knowledge_public:annual_report_pdf": PUBLIC_PAGE,
     # victim intake (public pages behind a reference and link secret; the desk inbox)
     "intake:start": PUBLIC_PAGE,
     "intake:check_identifier": PUBLIC_PAGE,

@@ -60,6 +60,30 @@ TILES = [
         _("Intake by phone"),
         _("Fill in the victims' questionnaire with a caller on the phone."),
     ),
+    Tile(
+        "knowledge.view",
+        "knowledge:index",
+        _("Knowledge and collaboration"),
+        _("Criminal journeys, barrier model, action plan, working groups and library."),
+    ),
+    Tile(
+        "knowledge.manage",
+        "knowledge:proposals",
+        _("Proposed changes"),
+        _("Approve or reject partners' changes to the barrier model."),
+    ),
+    Tile(
+        "intake.desk_inbox",
+        "intake:inbox",
+        _("Referral inbox"),
+        _("Warm referrals of victims to your desk: accept, follow up, ask for more."),
+    ),
+    Tile(
+        "intake.assisted",
+        "intake:assisted",
+        _("Intake by phone"),
+        _("Fill in the victims' questionnaire with a caller on the phone."),
+    ),
     Tile("audit.view_own", "audit:events", _("Audit log"), _("Who saw or changed what, and why.")),
     Tile(
         "tokens.manage",
