@@ -187,7 +187,7 @@ NO_REFERRAL_RETENTION_DAYS = 365
 DEFAULT_DESK_RETENTION_DAYS = 365
 
 # Status page: attempts per client address per window (a wrong secret is a 404 like a typo).
-STATUS_PAGE_RATE = "30/minute"
+STATUS_PAGE_RATE = "120/minute"
 VALIDATE_RATE = "120/minute"
 
 INBOX_PAGE_SIZE = 50

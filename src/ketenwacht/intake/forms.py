@@ -306,7 +306,7 @@ def _live_check_attrs(index: int) -> dict[str, str]:
         "autocomplete": "off",
         "spellcheck": "false",
         "hx-post": reverse("intake:check_identifier"),
-        "hx-trigger": "change, keyup changed delay:700ms",
+        "hx-trigger": "input changed delay:600ms, change",
         "hx-target": f"#check-value_{index}",
         "hx-include": f"[name=role_{index}], [name=csrfmiddlewaretoken]",
         "hx-vals": json.dumps({"field": f"value_{index}"}),

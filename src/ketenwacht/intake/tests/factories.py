@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from ketenwacht.delivery.models import WebhookEndpoint
 from ketenwacht.intake import services
@@ -15,12 +18,17 @@ from ketenwacht.partners.constants import Sector
 from ketenwacht.partners.models import Organisation
 from ketenwacht.partners.tests.factories import OrganisationFactory
 
+
+def _days_ago(days: int) -> str:
+    return (timezone.localdate() - timedelta(days=days)).isoformat()
+
+
 # Answer sets that walk the seeded questionnaire to its end, per fraud form.
 BANKHELPDESK_URGENT = {
     "victim_type": "person",
     "what_happened": "bank_caller",
     "bank_moved_money": "recent",
-    "happened_on": "2025-03-14",
+    "happened_on": _days_ago(1),
     "lost_money": "yes",
     "amount": "2500.00",
     "payment_method": "bank_transfer",
@@ -32,7 +40,12 @@ BANKHELPDESK_URGENT = {
             "value": "NL91ABNA0417164300",
             "display": "NL91 ABNA 0417 1643 00",
         },
-        {"role": "caller_number", "kind": "phone", "value": "+31612345678", "display": "06 12345678"},
+        {
+            "role": "caller_number",
+            "kind": "phone",
+            "value": "+31612345678",
+            "display": "06 12345678",
+        },
     ],
     "victim_bank": "ing",
     "story": "Iemand belde namens de bank.",
@@ -42,7 +55,7 @@ BANKHELPDESK_URGENT = {
 PURCHASE = {
     "victim_type": "person",
     "what_happened": "purchase",
-    "happened_on": "2025-02-01",
+    "happened_on": _days_ago(20),
     "lost_money": "yes",
     "amount": "120.00",
     "payment_method": "payment_request",
@@ -58,7 +71,7 @@ BUSINESS_INVOICE = {
     "business_kvk": "12345678",
     "business_what": "fake_invoice",
     "business_paid_recent": "recent",
-    "happened_on": "2025-03-10",
+    "happened_on": _days_ago(1),
     "lost_money": "yes",
     "amount": "18000.00",
     "payment_method": "bank_transfer",
@@ -98,11 +111,12 @@ def warm_desk(
 def answered_intake(
     answers: Mapping[str, Any], *, actor: Actor = SYSTEM, assisted: bool = False
 ) -> tuple[Intake, str]:
-    """A draft with every answer stored through the service, in walking order."""
+    """A draft with the answers stored through the service, in walking order (up to the first
+    question ``answers`` has no answer for)."""
     intake, secret = services.intake_start(actor=actor, assisted=assisted)
     graph = services.intake_graph(intake)
     walk = graph.walk({})
-    while not walk.finished:
+    while not walk.finished and walk.current in answers:
         walk = services.intake_answer(
             intake=intake, question_id=walk.current, value=answers[walk.current]
         )
@@ -127,3 +141,17 @@ def sent_intake(
             sightings_consent=sightings,
         ),
     )
+
+
+def ensure_seed() -> None:
+    """Put the migrations' seed back (fraud types, questionnaire, desks): a live-server test
+    runs on a transactional database, which is emptied after each test."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "ketenwacht.knowledge.migrations.0002_seed_fraud_types",
+        "ketenwacht.intake.migrations.0002_seed_questionnaire_and_desks",
+    ):
+        importlib.import_module(module).seed(apps, None)

@@ -72,6 +72,7 @@ def _answers_to(graph: Graph, outcome_id: str) -> dict[str, Any]:
         if node == FIELD_END:
             return answers if found else None
         question = graph.question(node)
+        candidates: list[tuple[str, Any]]
         if question.kind == QuestionKind.CHOICE:
             candidates = [(o.value, o.edge) for o in question.options]
         else:
@@ -80,7 +81,9 @@ def _answers_to(graph: Graph, outcome_id: str) -> dict[str, Any]:
             assert edge is not None
             if edge.outcome and (found or edge.outcome != outcome_id):
                 continue
-            result = search(edge.next, {**answers, node: value}, found or edge.outcome == outcome_id)
+            result = search(
+                edge.next, {**answers, node: value}, found or edge.outcome == outcome_id
+            )
             if result is not None:
                 return result
         return None
@@ -102,8 +105,14 @@ def test_texts_exist_in_dutch_and_english(graph: Graph) -> None:
 def test_business_invoice_and_ceo_fraud_are_business_routes(graph: Graph) -> None:
     walk = graph.walk({"victim_type": "business", "business_kvk": "", "business_what": "ceo"})
     assert walk.current == "business_paid_recent"
-    walk = graph.walk({**dict.fromkeys(walk.path, ""), "victim_type": "business",
-                       "business_what": "ceo", "business_paid_recent": "recent"})
+    walk = graph.walk(
+        {
+            **dict.fromkeys(walk.path, ""),
+            "victim_type": "business",
+            "business_what": "ceo",
+            "business_paid_recent": "recent",
+        }
+    )
     assert graph.outcomes[str(walk.outcome)].fraud_types == ("invoice",)
     assert graph.outcomes[str(walk.outcome)].urgency == "urgent"
 
@@ -198,7 +207,9 @@ def test_the_seed_is_the_active_version_after_migrating() -> None:
 
 
 @pytest.mark.django_db
-def test_a_new_version_becomes_active_and_old_intakes_keep_theirs(seed_data: dict[str, Any]) -> None:
+def test_a_new_version_becomes_active_and_old_intakes_keep_theirs(
+    seed_data: dict[str, Any],
+) -> None:
     old_intake, _secret = services.intake_start(actor=SYSTEM)
     data = copy.deepcopy(seed_data)
     data["version"] = 2
