@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -29,7 +29,13 @@ def _marking_choices(allowed: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in Marking.choices if value in allowed]
 
 
-class PhaseChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _PhaseChoiceBase = forms.ModelChoiceField[JourneyPhase]
+else:  # Django's field classes are not subscriptable at run time.
+    _PhaseChoiceBase = forms.ModelChoiceField
+
+
+class PhaseChoiceField(_PhaseChoiceBase):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.journey.fraud_type.name}: {obj.position}. {obj.name}"
 
@@ -169,7 +175,9 @@ class EntryForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=TITLE_MAX)
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False)  # type: ignore[arg-type]
+    assignee: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=None, required=False
+    )
     due_date = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -264,3 +272,19 @@ class OpinionForm(forms.Form):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+
+class MemberForm(forms.Form):
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    is_chair = forms.BooleanField(label=_("Chair"), required=False)
+
+    def __init__(self, *args: Any, candidates: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates  # type: ignore[attr-defined]
+        self.fields["user"].label_from_instance = _person_label  # type: ignore[attr-defined]
+
+
+def _person_label(user: Any) -> str:
+    membership = user.memberships.select_related("organisation").first()
+    organisation = membership.organisation.name if membership else ""
+    return f"{user.get_full_name() or user.get_username()} ({organisation})"

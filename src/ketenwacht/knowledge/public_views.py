@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ketenwacht.knowledge import selectors
@@ -48,7 +48,7 @@ def library_view(request: HttpRequest) -> HttpResponse:
 
 
 @public_page
-def document_download_view(request: HttpRequest, document_id: uuid.UUID) -> FileResponse:
+def document_download_view(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     document = _found(selectors.document_get, actor=PUBLIC, document_id=document_id, route="public")
     return document_file_response(document)
 

@@ -344,6 +344,24 @@ def working_group_members(*, actor: Actor, group: WorkingGroup) -> QuerySet[Work
     return group.memberships.none()
 
 
+def working_group_candidates(*, group: WorkingGroup) -> QuerySet[Any]:
+    """Staff of active partner organisations with a knowledge role, not yet seated."""
+    from django.contrib.auth import get_user_model
+
+    roles = access.PERMISSIONS["knowledge.view"]
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__role__in=roles,
+            memberships__organisation__is_active=True,
+        )
+        .exclude(working_group_memberships__group=group)
+        .distinct()
+        .order_by("username")
+    )
+
+
 def is_privacy_expert(actor: Actor) -> bool:
     return (
         actor.user is not None

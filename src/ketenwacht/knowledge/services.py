@@ -302,13 +302,16 @@ ACTION_POINT_FIELDS = ("title", "description", "theme", "owner", "status", "mark
 
 def barrier_clean(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validated barrier fields (``phase`` as a phase id), as stored and as proposed."""
-    phase_id = data.get("phase")
+    try:
+        phase_id = int(str(data.get("phase")))
+    except ValueError:
+        phase_id = 0
     if not JourneyPhase.objects.filter(pk=phase_id).exists():
         raise ValidationFailed(
             "Onbekende fase. / Unknown phase.", code="unknown_phase", field="phase"
         )
     return {
-        "phase": int(str(phase_id)),
+        "phase": phase_id,
         "title": _text(data.get("title"), field="title", required=True, limit=TITLE_MAX),
         "description": _text(data.get("description"), field="description"),
         "sectors": _sectors(data.get("sectors")),
@@ -545,7 +548,12 @@ def proposal_submit(
     else:
         assert isinstance(target, JourneyPhase)
         cleaned = phase_clean({**phase_snapshot(target), **data})
-    assert actor.organisation is not None or actor.is_system
+    organisation = actor.organisation
+    if organisation is None:
+        raise PermissionDeniedError(
+            "Voorstellen doet een partnerorganisatie. / Proposals come from a partner.",
+            code="forbidden",
+        )
     with transaction.atomic():
         proposal = ChangeProposal.objects.create(
             item_type=item_type,
@@ -554,7 +562,7 @@ def proposal_submit(
             data=cleaned,
             reason=_text(reason, field="reason", limit=2000),
             proposed_by=actor.user,
-            proposed_by_organisation=actor.organisation,
+            proposed_by_organisation=organisation,
         )
         audit_record(
             actor=actor,
@@ -567,13 +575,14 @@ def proposal_submit(
 
 
 def _apply_proposal(actor: Actor, proposal: ChangeProposal) -> None:
-    if proposal.item_type == ItemType.BARRIER and proposal.item_id is None:
+    item_id = proposal.item_id
+    if item_id is None:  # only barriers are proposed new (checked on submission)
         barrier = barrier_create(actor=actor, data=proposal.data, proposal=proposal)
         proposal.item_id = barrier.pk
     elif proposal.item_type == ItemType.BARRIER:
         barrier_update(
             actor=actor,
-            barrier=Barrier.objects.get(pk=proposal.item_id),
+            barrier=Barrier.objects.get(pk=item_id),
             data=proposal.data,
             expected_version=proposal.base_version,
             proposal=proposal,
@@ -581,7 +590,7 @@ def _apply_proposal(actor: Actor, proposal: ChangeProposal) -> None:
     else:
         phase_update(
             actor=actor,
-            phase=JourneyPhase.objects.get(pk=proposal.item_id),
+            phase=JourneyPhase.objects.get(pk=item_id),
             data=proposal.data,
             expected_version=proposal.base_version,
             proposal=proposal,
@@ -1053,7 +1062,7 @@ def document_remove(*, actor: Actor, document: LibraryDocument) -> None:
             "organisation or the programme team.",
             code="forbidden",
         )
-    stored = document.file.name
+    stored = document.file.name or ""
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -1063,7 +1072,8 @@ def document_remove(*, actor: Actor, document: LibraryDocument) -> None:
             details={"title": document.title},
         )
         document.delete()
-        transaction.on_commit(lambda: default_storage.delete(stored))
+        if stored:
+            transaction.on_commit(lambda: default_storage.delete(stored))
 
 
 # ============================================================================================

@@ -32,6 +32,12 @@ urlpatterns = [
     ),
     path("groups/", views.working_groups_view, name="working_groups"),
     path("groups/<slug:slug>/", views.working_group_view, name="working_group"),
+    path("groups/<slug:slug>/members/", views.member_add_view, name="member_add"),
+    path(
+        "groups/<slug:slug>/members/<int:user_id>/remove/",
+        views.member_remove_view,
+        name="member_remove",
+    ),
     path("groups/<slug:slug>/entries/new/", views.entry_new_view, name="entry_new"),
     path("groups/<slug:slug>/entries/<int:entry_id>/", views.entry_view, name="entry"),
     path("groups/<slug:slug>/tasks/new/", views.task_new_view, name="task_new"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -40,6 +40,7 @@ from ketenwacht.knowledge.forms import (
     EntryForm,
     FindingsForm,
     LibrarySearchForm,
+    MemberForm,
     OpinionForm,
     PhaseForm,
     ProgressForm,
@@ -462,9 +463,47 @@ def working_group_view(request: HttpRequest, slug: str) -> HttpResponse:
         "entries": selectors.working_group_entries(actor=actor, group=group),
         "tasks": selectors.working_group_tasks(actor=actor, group=group),
         "task_form": TaskForm(members=group.members.all()) if is_member else None,
+        "member_form": MemberForm(candidates=selectors.working_group_candidates(group=group))
+        if access.may_manage_knowledge(actor)
+        else None,
         "done": TaskStatus.DONE,
     }
     return render(request, "knowledge/working_group.html", context)
+
+
+@portal_permission("knowledge.manage")
+@require_POST
+def member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
+    actor = _actor(request)
+    group = _group(request, slug)
+    form = MemberForm(request.POST, candidates=selectors.working_group_candidates(group=group))
+    if form.is_valid():
+        try:
+            services.working_group_add_member(
+                actor=actor,
+                group=group,
+                user=form.cleaned_data["user"],
+                is_chair=form.cleaned_data["is_chair"],
+            )
+            messages.success(request, _("Member added."))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+    else:
+        messages.error(request, _("Choose a person."))
+    return redirect("knowledge:working_group", slug=group.slug)
+
+
+@portal_permission("knowledge.manage")
+@require_POST
+def member_remove_view(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    actor = _actor(request)
+    group = _group(request, slug)
+    membership = group.memberships.filter(user_id=user_id).select_related("user").first()
+    if membership is None:
+        raise Http404
+    services.working_group_remove_member(actor=actor, group=group, user=membership.user)
+    messages.success(request, _("Member removed."))
+    return redirect("knowledge:working_group", slug=group.slug)
 
 
 @portal_permission("knowledge.view")
@@ -595,7 +634,8 @@ def document_view(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     return render(request, "knowledge/document.html", context)
 
 
-def document_file_response(document: LibraryDocument) -> FileResponse:
+def document_file_response(document: LibraryDocument) -> HttpResponse:
+    """The file as an attachment, never rendered inline; labelled with its marking."""
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
@@ -605,11 +645,12 @@ def document_file_response(document: LibraryDocument) -> FileResponse:
     response["X-TLP"] = f"TLP:{document.marking}"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    # The page decorators name HttpResponse; Django serves a streaming response all the same.
+    return cast(HttpResponse, response)
 
 
 @portal_permission("knowledge.view")
-def document_download_view(request: HttpRequest, document_id: uuid.UUID) -> FileResponse:
+def document_download_view(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     actor = _actor(request)
     document = _found(
         selectors.document_get, actor=actor, document_id=document_id, route="download"

@@ -156,6 +156,8 @@ EXPECTED: dict[str, Page | Api] = {
     "knowledge:action_point_progress": KNOWLEDGE_READERS,
     "knowledge:working_groups": KNOWLEDGE_READERS,
     "knowledge:working_group": KNOWLEDGE_READERS,
+    "knowledge:member_add": page(Role.PROGRAMME_TEAM),
+    "knowledge:member_remove": page(Role.PROGRAMME_TEAM),
     "knowledge:entry_new": KNOWLEDGE_READERS,
     "knowledge:entry": KNOWLEDGE_READERS,
     "knowledge:task_new": KNOWLEDGE_READERS,

@@ -252,9 +252,9 @@ REALISED_2023 = {
         "samenwerkingsruimte.",
     ],
     "data_sharing": [
-        "Aanpak ontwikkeld om knelpunten bij gegevensdeling vanuit casuïstiek op te lossen "
-        "(analyse, effectiviteit, juridisch kader met extern privacyadvies, "
-        "oplossingsrichtingen, pilot, implementatie); gestart met 'suspicious devices'.",
+        "Aanpak voor knelpunten bij gegevensdeling vanuit casuïstiek (analyse, effectiviteit, "
+        "juridisch kader met privacyadvies, oplossingen, pilot, implementatie); "
+        "gestart met 'suspicious devices'.",
         "Met de Autoriteit Persoonsgegevens gesproken over de werkwijze van de integrale aanpak "
         "en de aanpak voor gegevensdeling.",
         "Gestart met het 'privacykader' (op te leveren in Q2), dat ook de juridische waarborgen "

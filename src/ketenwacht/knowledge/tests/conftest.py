@@ -1,3 +1,4 @@
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,3 +34,40 @@ def phase_counter() -> Iterator[dict[str, dict[str, int]]]:
     integration.register_phase_counter("test", counter)
     yield counts
     integration.unregister_phase_counter("test")
+
+
+_SEED_MIGRATIONS = ("0002_seed_fraud_types", "0004_seed_journeys_and_action_plan")
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _seeded_knowledge(request: pytest.FixtureRequest) -> None:
+    """The seeded taxonomy, journeys, barriers and 2023 plan, as the migrations left them.
+
+    A transactional test anywhere in the run (every live-server browser test) flushes the
+    tables, seeded rows included; the seed functions are idempotent, so run them again.
+    """
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        _DB_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("db")
+    from django.apps import apps
+
+    from ketenwacht.knowledge.models import CriminalJourney
+
+    if CriminalJourney.objects.exists():
+        return
+    for name in _SEED_MIGRATIONS:
+        module = importlib.import_module(f"ketenwacht.knowledge.migrations.{name}")
+        module.seed(apps, None)
+
+
+# Shared browser fixtures (ketenwacht.browser_testing) for test_browser.py.
+from ketenwacht.browser_testing import (  # noqa: E402, F401  (pytest fixtures)
+    browser_page,
+    chromium,
+    login_as,
+    make_browser_page,
+)

@@ -18,7 +18,6 @@ from ketenwacht.knowledge.constants import (
     Theme,
 )
 from ketenwacht.knowledge.models import ActionPoint, BottleneckCase, BottleneckStageRecord
-from ketenwacht.partners.access import Actor
 from ketenwacht.knowledge.tests.factories import (
     ActionPointFactory,
     BottleneckCaseFactory,
@@ -26,6 +25,7 @@ from ketenwacht.knowledge.tests.factories import (
     WorkingGroupFactory,
     seat,
 )
+from ketenwacht.partners.access import Actor
 from ketenwacht.partners.constants import Role
 from ketenwacht.partners.tests.factories import (
     OrganisationFactory,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -44,7 +45,7 @@ def _check(name: str, content: bytes) -> str:
         ("monitor.pdf", PDF_BYTES),
         ("Studie.DOCX", DOCX),
         ("notulen.odt", ODT),
-        ("cijfers.csv", "jaar;aantal\n2023;12\n".encode()),
+        ("cijfers.csv", b"jaar;aantal\n2023;12\n"),
         ("leesmij.txt", "Één regel tekst.".encode()),
     ],
 )
@@ -176,13 +177,13 @@ def test_search_by_title_and_tag() -> None:
 
 
 def test_only_the_uploading_organisation_or_the_team_removes(
-    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     partner = actor_with_role(Role.PARTNER_ANALYST)
     document = services.document_upload(
         actor=partner, title="Monitor", kind="monitor", file=pdf_upload()
     )
-    stored = document.file.name
+    stored = document.file.name or ""
     storage = document.file.storage
     with pytest.raises(PermissionDeniedError):
         services.document_remove(actor=actor_with_role(Role.PARTNER_ANALYST), document=document)

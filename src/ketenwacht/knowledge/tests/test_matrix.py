@@ -110,7 +110,9 @@ def test_without_phase_sources_no_counts_are_shown() -> None:
     assert {row.seen for row in built.rows} == {None}
 
 
-def test_each_row_shows_how_often_the_phase_is_seen(phase_counter) -> None:  # type: ignore[no-untyped-def]
+def test_each_row_shows_how_often_the_phase_is_seen(
+    phase_counter: dict[str, dict[str, int]],
+) -> None:
     phase_counter["bankhelpdesk"] = {"contact": 12, "transfer": 5, "not_a_phase": 99}
     built = matrix.barrier_matrix(actor=SYSTEM, fraud_type="bankhelpdesk")
     assert built.counts_available
