@@ -124,18 +124,6 @@ EXPECTED: dict[str, Page | Api] = {
     "api-shield-rpz": Api(Scope.SHIELD_RPZ),
     "api-shield-sms-reports": Api(Scope.SHIELD_SUBMIT),
     "api-shield-report": Api(Scope.SHIELD_SUBMIT),
-    # victim intake (public pages behind a reference and link secret; the desk inbox)
-    "intake:start": PUBLIC_PAGE,
-    "intake:check_identifier": PUBLIC_PAGE,
-    "intake:resume": PUBLIC_PAGE,
-    "intake:question": PUBLIC_PAGE,
-    "intake:summary": PUBLIC_PAGE,
-    "intake:plan": PUBLIC_PAGE,
-    "intake:status": PUBLIC_PAGE,
-    "intake:withdraw": PUBLIC_PAGE,
-    "intake:inbox": page(Role.DESK_AGENT),
-    "intake:inbox_detail": page(Role.DESK_AGENT),
-    "intake:assisted": page(Role.DESK_AGENT),
     # knowledge and collaboration space (markings per role: knowledge/tests/test_access.py)
     "knowledge:index": KNOWLEDGE_READERS,
     "knowledge:journey": KNOWLEDGE_READERS,
@@ -193,12 +181,32 @@ EXPECTED: dict[str, Page | Api] = {
     "intake:inbox": page(Role.DESK_AGENT),
     "intake:inbox_detail": page(Role.DESK_AGENT),
     "intake:assisted": page(Role.DESK_AGENT),
+    "api-intake-desks": Api(None),
+    "api-intake-questionnaire": Api(None),
+    # cases: pages by role here; police/prosecutor sector × role in cases/tests/test_access.py
+    "cases:list": page(Role.POLICE_ANALYST),
+    "cases:export_csv": page(Role.POLICE_ANALYST),
+    "cases:detail": page(Role.POLICE_ANALYST),
+    "cases:graph": page(Role.POLICE_ANALYST),
+    "cases:transition": page(Role.POLICE_ANALYST),
+    "cases:assign": page(Role.POLICE_ANALYST),
+    "cases:note": page(Role.POLICE_ANALYST),
+    "cases:reveal": page(Role.POLICE_ANALYST),
+    "cases:hubs": page(Role.POLICE_ANALYST),
+    "cases:hub_override": page(Role.POLICE_ANALYST),
+    "cases:rules": page(Role.PROGRAMME_TEAM),
+    "cases:rule_new": page(Role.PROGRAMME_TEAM),
+    "cases:rule_edit": page(Role.PROGRAMME_TEAM),
+    "cases:rule_move": page(Role.PROGRAMME_TEAM),
+    "api-cases-reports": Api(Scope.CASES_REPORT),
+    "api-cases-suspect-postcodes": Api(Scope.CASES_SUSPECT_POSTCODE),
     # API
     "api-problem-type": Api(None),
     "api-schema": Api(None),
     "api-docs": Api(None),
     "api-redoc": Api(None),
     "api-fraud-types": Api(None),
+    "api-audit-events": Api(Scope.AUDIT_READ),
     "api-organisation": Api(Scope.ORGANISATION_READ),
     "api-sharing-groups": Api(Scope.ORGANISATION_READ),
     # identifiers (reveal: a portal session of a police analyst, never a token)
@@ -207,6 +215,20 @@ EXPECTED: dict[str, Page | Api] = {
     "api-checks": Api(Scope.IDENTIFIERS_CHECK),
     "api-public-check": Api(None),
     "api-pseudonym-reveal": page(Role.POLICE_ANALYST),
+    # identifiers pages: public check and dispute form; portal check, sightings, uploads, disputes
+    "identifiers:public_check": PUBLIC_PAGE,
+    "identifiers:dispute_submit": PUBLIC_PAGE,
+    "identifiers:check": page(
+        Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM
+    ),
+    "identifiers:sightings": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST),
+    "identifiers:sightings_csv": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST),
+    "identifiers:upload_new": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST),
+    "identifiers:upload": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST),
+    "identifiers:upload_errors_csv": page(Role.PARTNER_ANALYST, Role.POLICE_ANALYST),
+    "identifiers:disputes": page(Role.PROGRAMME_TEAM),
+    "identifiers:dispute": page(Role.PROGRAMME_TEAM),
+    "identifiers:dispute_evidence": page(Role.PROGRAMME_TEAM),
 }
 
 # Patterns outside our control that need no entry (static files in DEBUG only).
