@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("ketenwacht.audit.api.urls")),
     path("", include("ketenwacht.knowledge.api.urls")),
     path("", include("ketenwacht.identifiers.api.urls")),
+    path("", include("ketenwacht.intake.api.urls")),
     path("", include("ketenwacht.alerts.api.urls")),
     path("problems/<slug:code>", problem_type_view, name="api-problem-type"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
