@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ketenwacht.knowledge.constants import PhaseCode
 from ketenwacht.partners.constants import Marking
 
 __all__ = [
@@ -26,15 +27,9 @@ class AlertStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class JourneyPhase(models.TextChoices):
-    """The fraudster's steps (criminal journey, see the partnership's annual report)."""
-
-    ORIENTATION = "orientation", _("Orientation")
-    PREPARATION = "preparation", _("Preparation")
-    CONTACT = "contact", _("Contact")
-    CONVINCING = "convincing", _("Convincing")
-    TRANSFER = "transfer", _("Transfer of money")
-    CASHOUT = "cashout", _("Spending and cash-out")
+# The criminal-journey phases are the knowledge app's vocabulary; alerts use the same codes so
+# they can be counted per phase of any journey.
+JourneyPhase = PhaseCode
 
 
 class ContactChannel(models.TextChoices):
