@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -132,6 +134,7 @@ def report_submit(
             f"Onbekend kanaal '{channel}'. / Unknown channel '{channel}'.", code="unknown_channel"
         )
     context = context or TriageContext.load()
+    reporter_email = _usable_address(reporter_email)
     analysed = (analyse_url(url) for url in parsed.urls)
     facts = list({f.url: f for f in analysed if f is not None}.values())
     by_host: dict[str, list[UrlFacts]] = defaultdict(list)
@@ -190,6 +193,17 @@ def report_submit(
         if report.verdict != Verdict.PENDING:
             notify.tell_verdict(report, actor=actor)
     return report
+
+
+def _usable_address(address: str) -> str:
+    """An address we can answer, or empty: a forged or odd envelope sender must not stop the
+    intake (the report still counts; the reporter just gets no e-mail)."""
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        return ""
+    return address
 
 
 def _link_host(

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from ketenwacht.errors import DomainError
 from ketenwacht.partners.access import Actor
@@ -75,7 +75,8 @@ def _store(data: bytes, sender: str, peer: str) -> str:
         logger.exception("shield smtpd: storing a message failed")
         return "451 4.3.0 Temporary failure, please try again later"
     finally:
-        close_old_connections()
+        # This executor thread may sit idle for long: do not keep its connection open.
+        connections.close_all()
     return f"250 2.0.0 Received, reference {report.reference}"
 
 

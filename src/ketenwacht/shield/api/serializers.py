@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ketenwacht.shield.constants import MAX_SMS_BATCH
@@ -44,8 +46,12 @@ class SmsBatchResultSerializer(serializers.Serializer[dict[str, object]]):
     accepted = serializers.IntegerField()
     rejected = serializers.IntegerField()
     results = SmsResultSerializer(many=True)
-    # "errors" would shadow Serializer.errors; the JSON key stays "errors".
-    item_errors = SmsErrorSerializer(many=True, source="errors")
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # A class attribute "errors" would shadow Serializer.errors; the JSON key is "errors".
+        fields = super().get_fields()
+        fields["errors"] = SmsErrorSerializer(many=True)
+        return fields
 
 
 class PartnerReportSerializer(serializers.ModelSerializer[Report]):

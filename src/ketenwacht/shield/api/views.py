@@ -94,7 +94,7 @@ class SmsReportBatchView(APIView):
         operation_id="shield_sms_reports_create",
         summary="Forward a batch of reported SMS texts",
         request=SmsBatchSerializer,
-        responses=SmsBatchResultSerializer,
+        responses={200: SmsBatchResultSerializer, 422: SmsBatchResultSerializer},
     )
     def post(self, request: Request) -> Response:
         actor = access.actor_from_request(request)

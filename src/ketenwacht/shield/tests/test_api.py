@@ -116,3 +116,11 @@ def test_partner_sees_the_verdict_of_its_own_reports_only() -> None:
     assert response.status_code == 200 and response.json()["verdict"] == Verdict.NO_LINKS
     stranger = api([Scope.SHIELD_SUBMIT], other).get(f"/api/v1/shield/reports/{reference}")
     assert stranger.status_code == 404
+
+
+def test_sms_batch_where_every_item_fails_answers_422() -> None:
+    client = api([Scope.SHIELD_SUBMIT])
+    payload = {"messages": [{"text": " "}, {"text": "x" * (MAX_SMS_CHARS + 1)}]}
+    response = client.post(SMS_URL, payload, content_type="application/json")
+    assert response.status_code == 422
+    assert [e["code"] for e in response.json()["errors"]] == ["empty_message", "sms_too_long"]

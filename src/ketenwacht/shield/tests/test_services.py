@@ -484,3 +484,9 @@ def test_beat_runs_the_expiry_task() -> None:
     assert entry["task"] == "ketenwacht.shield.tasks.expire_blocks"
     make_block(expires_at=timezone.now() - timedelta(seconds=1))
     assert expire_blocks.delay().get() == 1
+
+
+def test_unusable_reporter_address_does_not_stop_the_intake() -> None:
+    report = submit(email="melder@intranet")
+    assert report.reporter_email == ""
+    assert Host.objects.filter(name="rabobank-verificatie.nl").exists()

@@ -142,8 +142,12 @@ class UnboundServer:
 
     def check_config(self) -> None:
         if UNBOUND_CHECKCONF:
+            # It reads the zone files too: allow as long as a start may take.
             subprocess.run(
-                [UNBOUND_CHECKCONF, str(self.config)], check=True, capture_output=True, timeout=30
+                [UNBOUND_CHECKCONF, str(self.config)],
+                check=True,
+                capture_output=True,
+                timeout=max(30.0, self.startup_seconds),
             )
 
     def start(self) -> None:
