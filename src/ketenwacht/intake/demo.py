@@ -171,3 +171,7 @@ def demo_intake_load() -> Counter[str]:
         _ensure_group(changes)
     _send_demo_intakes(changes)
     return changes
+
+
+# The hook ``manage.py demo_load`` calls for every app (see synth's demo_load command).
+demo_extend = demo_intake_load

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string, module_has_submodule
 
 from ketenwacht.synth.demo import DemoReport, demo_load
 
@@ -38,7 +40,24 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = demo_load(credentials_path=options["credentials"])
+        self._extend_by_capabilities(report)
         self._print(report)
+
+    def _extend_by_capabilities(self, report: DemoReport) -> None:
+        """Capabilities add their demo data through ``<app>.demo.demo_extend()``.
+
+        The kernel does not import capabilities; each app that has demo data offers this hook
+        (idempotent, returning a Counter of what it added).
+        """
+        for app_config in apps.get_app_configs():
+            if app_config.name.startswith("ketenwacht.") and module_has_submodule(
+                app_config.module, "demo"
+            ):
+                try:
+                    extend = import_string(f"{app_config.name}.demo.demo_extend")
+                except ImportError:
+                    continue
+                report.changes.update(extend())
 
     def _print(self, report: DemoReport) -> None:
         base_url = str(settings.KETENWACHT["PUBLIC_BASE_URL"]).rstrip("/")
