@@ -293,15 +293,18 @@ def _rescore(host: Host, context: TriageContext, *, confirmed: bool, now: dateti
     host.score, host.reasons = result.points, result.reasons
 
 
+def _verdict_for(states: set[str]) -> str | None:
+    """A link to a blocked host makes it phishing; only decided hosts make it not blocked."""
+    if HostState.BLOCKED in states:
+        return Verdict.PHISHING
+    if states <= {HostState.DISMISSED, HostState.ALLOWLISTED}:
+        return Verdict.NOT_BLOCKED
+    return None
+
+
 def _initial_verdict(report: Report, hosts: list[Host]) -> None:
-    """No links: answer at once. Every host already blocked: phishing at once."""
-    verdict = None
-    if not hosts:
-        verdict = Verdict.NO_LINKS
-    elif all(host.state == HostState.BLOCKED for host in hosts):
-        verdict = Verdict.PHISHING
-    elif all(host.state == HostState.ALLOWLISTED for host in hosts):
-        verdict = Verdict.NOT_BLOCKED
+    """Answer at once when nothing is left to decide: no links, or only decided hosts."""
+    verdict = _verdict_for({host.state for host in hosts}) if hosts else Verdict.NO_LINKS
     if verdict is not None:
         report.verdict, report.verdict_at = verdict, timezone.now()
         report.save(update_fields=["verdict", "verdict_at"])
@@ -338,11 +341,8 @@ def _settle_reports(reports: QuerySet[Report], *, actor: Actor) -> int:
         states = set(
             Host.objects.filter(urls__links__report=report).values_list("state", flat=True)
         )
-        if HostState.BLOCKED in states:
-            verdict = Verdict.PHISHING
-        elif states <= {HostState.DISMISSED, HostState.ALLOWLISTED}:
-            verdict = Verdict.NOT_BLOCKED
-        else:
+        verdict = _verdict_for(states)
+        if verdict is None:
             continue
         report.verdict, report.verdict_at = verdict, timezone.now()
         report.save(update_fields=["verdict", "verdict_at"])

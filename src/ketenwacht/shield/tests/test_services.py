@@ -490,3 +490,20 @@ def test_unusable_reporter_address_does_not_stop_the_intake() -> None:
     report = submit(email="melder@intranet")
     assert report.reporter_email == ""
     assert Host.objects.filter(name="rabobank-verificatie.nl").exists()
+
+
+def test_report_of_an_already_dismissed_host_gets_its_verdict_at_once(analyst: Actor) -> None:
+    submit("Kijk op https://gewone-winkel.nl/")
+    services.host_dismiss(actor=analyst, host=host_named("gewone-winkel.nl"), note="shop")
+    later = submit("Kijk op https://gewone-winkel.nl/aanbieding")
+    assert later.verdict == Verdict.NOT_BLOCKED
+
+
+def test_message_with_one_blocked_link_among_others_is_phishing(
+    analyst: Actor, second_analyst: Actor
+) -> None:
+    submit()
+    block = services.block_propose(actor=analyst, name="rabobank-verificatie.nl", **block_kwargs())
+    services.block_approve(actor=second_analyst, block=block)
+    mixed = submit(PHISH_TEXT + " Zie ook https://nog-onbekend.nl/")
+    assert mixed.verdict == Verdict.PHISHING

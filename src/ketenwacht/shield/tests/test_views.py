@@ -51,7 +51,7 @@ def test_submit_msg_upload() -> None:
     ],
 )
 def test_submit_refusals_are_explained(data: dict[str, object], message: str) -> None:
-    response = Client().post("/shield/report/", data)
+    response = Client().post("/shield/report/", data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Report.objects.exists()
