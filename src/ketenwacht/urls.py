@@ -14,6 +14,7 @@ urlpatterns = [
     path("warnings/", include("ketenwacht.alerts.public_urls")),
     path("portal/knowledge/", include("ketenwacht.knowledge.urls")),
     path("kennis/", include("ketenwacht.knowledge.public_urls")),
+    path("", include("ketenwacht.shield.urls")),
     path("", include("ketenwacht.intake.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("ketenwacht.api.urls")),

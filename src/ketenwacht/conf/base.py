@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ketenwacht.knowledge",
     "ketenwacht.identifiers",
     "ketenwacht.alerts",
+    "ketenwacht.shield",
     "ketenwacht.intake",
 ]
 
@@ -221,6 +222,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "ketenwacht.identifiers.tasks.purge_expired",
         "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
     },
+    "shield-expire-blocks": {
+        "task": "ketenwacht.shield.tasks.expire_blocks",
+        "schedule": float(env("KETENWACHT_SHIELD_EXPIRE_SECONDS", "300")),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -262,6 +267,16 @@ KETENWACHT = {
     "DELIVERY_TIMEOUT_SECONDS": int(env("KETENWACHT_DELIVERY_TIMEOUT_SECONDS", "10")),
     # Webhooks to loopback/private addresses (SSRF guard); always allowed when DEBUG.
     "DELIVERY_ALLOW_PRIVATE_TARGETS": env_bool("KETENWACHT_DELIVERY_ALLOW_PRIVATE_TARGETS", False),
+    # Anti-phishing shield: the RPZ zone, the warning host blocked names are sent to, and the
+    # SMTP listener for forwarded mail with the recipient domains it accepts (no relaying).
+    "SHIELD_RPZ_ZONE": env("KETENWACHT_SHIELD_RPZ_ZONE", "rpz.ketenwacht.example"),
+    "SHIELD_WARNING_HOST": env(
+        "KETENWACHT_SHIELD_WARNING_HOST", "waarschuwing.ketenwacht.example"
+    ),
+    "SHIELD_SMTP_ADDRESS": env("KETENWACHT_SHIELD_SMTP_ADDRESS", "127.0.0.1:2525"),
+    "SHIELD_SMTP_DOMAINS": env_list(
+        "KETENWACHT_SHIELD_SMTP_DOMAINS", "ketenwacht.example,localhost"
+    ),
     # Public identifier check: requests per client address, e.g. "20/minute", "100/hour".
     "PUBLIC_CHECK_RATE": env("KETENWACHT_PUBLIC_CHECK_RATE", "20/minute"),
     # Victim intake: identifiers the victim agrees to share become sightings in this sharing

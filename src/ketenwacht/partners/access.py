@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # release by consent: who may approve or veto on behalf of a member organisation.
     "release.decide": frozenset({Role.PARTNER_ANALYST, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM}),
+    # shield: analysts triage and decide blocks (four eyes); the programme team hears appeals.
+    "shield.triage": frozenset({Role.PARTNER_ANALYST, Role.PROGRAMME_TEAM}),
+    "shield.appeals": frozenset({Role.PROGRAMME_TEAM}),
     # intake: desks without their own system work referrals in the portal inbox; desk agents
     # run the questionnaire for a caller; the programme team loads questionnaires and desks.
     "intake.desk_inbox": frozenset({Role.DESK_AGENT}),

@@ -44,6 +44,11 @@ class Scope(models.TextChoices):
     IDENTIFIERS_WRITE = "identifiers:write", _("Record sightings")
     ALERTS_READ = "alerts:read", _("Read alerts shared with your organisation")
     ALERTS_WRITE = "alerts:write", _("Create, edit, share and withdraw your organisation's alerts")
+    SHIELD_SUBMIT = (
+        "shield:submit",
+        _("Forward reported messages (SMS) to the anti-phishing shield"),
+    )
+    SHIELD_RPZ = "shield:rpz", _("Download the anti-phishing shield's DNS block list (RPZ)")
 
 
 class Marking(models.TextChoices):

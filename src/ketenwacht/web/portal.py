@@ -109,6 +109,18 @@ TILES = [
         _("Webhook endpoints"),
         _("Where your organisation receives signed webhooks."),
     ),
+    Tile(
+        "shield.triage",
+        "shield:queue",
+        _("Anti-phishing shield"),
+        _("Triage forwarded messages and decide blocks, four eyes."),
+    ),
+    Tile(
+        "shield.appeals",
+        "shield:appeals",
+        _("Shield appeals"),
+        _("Review appeals of domain owners against blocks."),
+    ),
 ]
 
 
