@@ -22,6 +22,18 @@ DOORS: dict[str, str | Promise] = {
 }
 
 
+# Each door leads to its service.
+DOOR_URLS: dict[str, str] = {
+    "intake": "intake:start",
+    "check": "identifiers:public_check",
+    "shield": "shield:submit",
+}
+
+
+def door_url(door: str) -> str:
+    return reverse(DOOR_URLS[door])
+
+
 @dataclass(frozen=True)
 class NavItem:
     url: str
@@ -31,7 +43,7 @@ class NavItem:
 
 def _public_links(actor: Actor) -> list[tuple[str, str]]:
     links = [(reverse("web:home"), str(_("Home")))]
-    links += [(reverse("web:door", args=[door]), str(label)) for door, label in DOORS.items()]
+    links += [(door_url(door), str(label)) for door, label in DOORS.items()]
     if actor.user is None:
         links.append((reverse("partners:login"), str(_("Partner login"))))
     return links

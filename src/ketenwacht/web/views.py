@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Role
 from ketenwacht.partners.decorators import portal_permission, public_page
-from ketenwacht.web.navigation import DOORS
+from ketenwacht.web.navigation import DOORS, door_url
 from ketenwacht.web.portal import tiles_for
 
 
@@ -19,10 +19,10 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @public_page
 def door_view(request: HttpRequest, door: str) -> HttpResponse:
-    """The doors whose capability has not landed yet say so honestly."""
+    """``/start/<door>/`` links (printed on flyers) keep working: on to the service."""
     if door not in DOORS:
         raise Http404
-    return render(request, "web/door.html", {"door": door, "title": DOORS[door]})
+    return redirect(door_url(door))
 
 
 @portal_permission("portal.view")

@@ -7,7 +7,7 @@ import pytest
 from ketenwacht.partners.access import Actor
 from ketenwacht.partners.constants import Role
 from ketenwacht.partners.tests.factories import actor_with_role
-from ketenwacht.web.navigation import main_navigation
+from ketenwacht.web.navigation import DOORS, door_url, main_navigation
 
 
 def _current(path: str, actor: Actor) -> list[tuple[str, str]]:
@@ -16,11 +16,12 @@ def _current(path: str, actor: Actor) -> list[tuple[str, str]]:
 
 def test_public_navigation_lists_home_doors_and_login() -> None:
     urls = [item.url for item in main_navigation("/", Actor())]
-    assert urls == ["/", "/start/intake/", "/start/check/", "/start/shield/", "/portal/login/"]
+    assert urls == ["/", *(door_url(door) for door in DOORS), "/portal/login/"]
+    assert door_url("check") == "/controleer/"  # a door whose service has opened
 
 
 def test_the_page_itself_is_current() -> None:
-    assert _current("/start/shield/", Actor()) == [("/start/shield/", "page")]
+    assert _current("/controleer/", Actor()) == [("/controleer/", "page")]
 
 
 def test_home_is_never_a_section_of_other_pages() -> None:

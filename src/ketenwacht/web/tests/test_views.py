@@ -10,6 +10,7 @@ from django.test import Client
 
 from ketenwacht.partners.constants import Role
 from ketenwacht.partners.tests.factories import make_token
+from ketenwacht.web.navigation import door_url
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_home_shows_the_three_doors(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     for door in DOORS:
-        assert f'href="/start/{door}/"'.encode() in response.content
+        assert f'href="{door_url(door)}"'.encode() in response.content
     assert response.content.count(b'class="door"') == 3
 
 
@@ -52,17 +53,17 @@ def test_dutch_is_the_default_language(client: Client) -> None:
 
 
 def test_language_switch_form_posts_to_set_language_and_comes_back(client: Client) -> None:
-    content = client.get("/start/check/").content.decode()
+    content = client.get("/controleer/").content.decode()
     form = re.search(r'<form class="language-switch" action="([^"]+)" method="post"', content)
     assert form is not None and form.group(1) == "/i18n/setlang/"
-    assert '<input name="next" type="hidden" value="/start/check/">' in content
+    assert '<input name="next" type="hidden" value="/controleer/">' in content
     assert 'name="language" value="en" lang="en"' in content
 
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/start/check/"})
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/controleer/"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/start/check/"
-    assert _html_lang(client.get("/start/check/").content) == "en"
+    assert response["Location"] == "/controleer/"
+    assert _html_lang(client.get("/controleer/").content) == "en"
     # Now the switch offers Dutch.
     assert 'name="language" value="nl" lang="nl"' in client.get("/").content.decode()
 
@@ -78,12 +79,16 @@ def test_english_browser_gets_english_until_switched(client: Client) -> None:
     assert _html_lang(response.content) == "en"
 
 
-@pytest.mark.parametrize("door", DOORS)
-def test_door_page_says_honestly_it_opens_soon(client: Client, door: str) -> None:
-    response = client.get(f"/start/{door}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
-    assert b"This service is being built and will open soon." in response.content
-    assert _current_links(response.content) == [(f"/start/{door}/", "page")]
+@pytest.mark.parametrize(
+    ("door", "service"),
+    [("intake", "/melden/"), ("check", "/controleer/"), ("shield", "/shield/report/")],
+)
+def test_door_links_send_visitors_on_to_the_service(
+    client: Client, door: str, service: str
+) -> None:
+    response = client.get(f"/start/{door}/")
+    assert response.status_code == 302
+    assert response["Location"] == door_url(door) == service
 
 
 def test_unknown_door_is_404(client: Client) -> None:
