@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("ketenwacht.web.urls")),
+    path("", include("ketenwacht.ops.urls")),
     path("portal/", include("ketenwacht.partners.urls")),
     path("portal/audit/", include("ketenwacht.audit.urls")),
     path("portal/deliveries/", include("ketenwacht.delivery.urls")),

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ketenwacht.web",
     "ketenwacht.synth",
     "ketenwacht.release",
+    "ketenwacht.ops",
     # capabilities
     "ketenwacht.knowledge",
     "ketenwacht.identifiers",
@@ -79,7 +80,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ketenwacht.ops.request_id.RequestIdMiddleware",
+    "ketenwacht.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ketenwacht.ops.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -44,6 +44,7 @@ class Scope(models.TextChoices):
     IDENTIFIERS_WRITE = "identifiers:write", _("Record sightings")
     ALERTS_READ = "alerts:read", _("Read alerts shared with your organisation")
     ALERTS_WRITE = "alerts:write", _("Create, edit, share and withdraw your organisation's alerts")
+    OPS_METRICS = "ops:metrics", _("Read the platform's operational metrics (Prometheus)")
     SHIELD_SUBMIT = (
         "shield:submit",
         _("Forward reported messages (SMS) to the anti-phishing shield"),

@@ -200,6 +200,10 @@ EXPECTED: dict[str, Page | Api] = {
     "cases:rule_move": page(Role.PROGRAMME_TEAM),
     "api-cases-reports": Api(Scope.CASES_REPORT),
     "api-cases-suspect-postcodes": Api(Scope.CASES_SUSPECT_POSTCODE),
+    # operations: probes are public, metrics need a scraper token
+    "ops:healthz": Api(None),
+    "ops:readyz": Api(None),
+    "ops:metrics": Api(Scope.OPS_METRICS),
     # API
     "api-problem-type": Api(None),
     "api-schema": Api(None),

@@ -1,0 +1,2 @@
+"""Operations kernel: health and readiness, Prometheus metrics, JSON logs, request ids and
+security headers. See docs/operations/."""
