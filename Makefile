@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 MANAGE := $(BIN)/python manage.py
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-postgres test-browser lint format typecheck openapi openapi-check bench messages ci install install-dev clean
 
