@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("ketenwacht.intake.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("ketenwacht.api.urls")),
+    path("taxii2/", include("ketenwacht.alerts.exchange.urls")),
     path("admin/", admin.site.urls),
 ]
 

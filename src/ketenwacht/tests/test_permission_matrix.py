@@ -110,6 +110,12 @@ EXPECTED: dict[str, Page | Api] = {
     "api-alert-detail": Api(Scope.ALERTS_READ),
     "api-alert-share": Api(Scope.ALERTS_WRITE),
     "api-alert-withdraw": Api(Scope.ALERTS_WRITE),
+    "taxii-discovery": Api(Scope.ALERTS_READ),
+    "taxii-api-root": Api(Scope.ALERTS_READ),
+    "taxii-collections": Api(Scope.ALERTS_READ),
+    "taxii-collection": Api(Scope.ALERTS_READ),
+    "taxii-objects": Api(Scope.ALERTS_READ),
+    "taxii-manifest": Api(Scope.ALERTS_READ),
     # anti-phishing shield
     "shield:submit": PUBLIC_PAGE,
     "shield:status": PUBLIC_PAGE,
