@@ -12,3 +12,8 @@ class AlertsConfig(AppConfig):
         from ketenwacht.release import registry
 
         registry.register(Alert, AlertReleaseHandler())
+
+        from ketenwacht.alerts.selectors import alert_phase_counts
+        from ketenwacht.knowledge import integration
+
+        integration.register_phase_counter("alerts", alert_phase_counts)

@@ -8,6 +8,7 @@ marking × role × membership.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -178,3 +179,13 @@ def subscription_list(*, actor: Actor) -> QuerySet[Subscription]:
     if actor.organisation is None or not access.can(actor, "alerts.subscriptions"):
         return Subscription.objects.none()
     return Subscription.objects.filter(organisation=actor.organisation).select_related("endpoint")
+
+
+def alert_phase_counts(*, actor: Actor, fraud_type: str) -> Counter[str]:
+    """How often each criminal-journey phase occurs in the shared alerts the actor may read.
+
+    Registered with the knowledge space (barrier-model matrix, "seen" column) in
+    ``AlertsConfig.ready``; drafts do not count, withdrawn alerts were seen and still do.
+    """
+    visible = alert_list(actor=actor, fraud_type=fraud_type).exclude(status=AlertStatus.DRAFT)
+    return Counter(phase for phases in visible.values_list("phases", flat=True) for phase in phases)

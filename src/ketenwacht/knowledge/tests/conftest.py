@@ -22,8 +22,20 @@ def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def phase_counter() -> Iterator[dict[str, dict[str, int]]]:
-    """A stand-in for alerts' phase counter: tests fill ``counts[fraud_type]``."""
+def no_phase_sources() -> Iterator[None]:
+    """Hide the real phase sources (alerts registers one) so the matrix shows no counts."""
+    from ketenwacht.knowledge import integration
+
+    saved = dict(integration._PHASE_COUNTERS)
+    integration._PHASE_COUNTERS.clear()
+    yield
+    integration._PHASE_COUNTERS.clear()
+    integration._PHASE_COUNTERS.update(saved)
+
+
+@pytest.fixture
+def phase_counter(no_phase_sources: None) -> Iterator[dict[str, dict[str, int]]]:
+    """The only phase source during the test: tests fill ``counts[fraud_type]``."""
     from ketenwacht.knowledge import integration
 
     counts: dict[str, dict[str, int]] = {}
@@ -33,7 +45,6 @@ def phase_counter() -> Iterator[dict[str, dict[str, int]]]:
 
     integration.register_phase_counter("test", counter)
     yield counts
-    integration.unregister_phase_counter("test")
 
 
 _SEED_MIGRATIONS = ("0002_seed_fraud_types", "0004_seed_journeys_and_action_plan")

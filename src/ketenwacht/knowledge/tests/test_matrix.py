@@ -104,7 +104,7 @@ def test_the_matrix_shows_only_barriers_the_actor_may_read() -> None:
     assert seen_by_public.marking == Marking.CLEAR
 
 
-def test_without_phase_sources_no_counts_are_shown() -> None:
+def test_without_phase_sources_no_counts_are_shown(no_phase_sources: None) -> None:
     built = matrix.barrier_matrix(actor=SYSTEM, fraud_type="bankhelpdesk")
     assert not built.counts_available
     assert {row.seen for row in built.rows} == {None}
@@ -130,7 +130,7 @@ def _csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_csv_lists_every_barrier_and_every_empty_cell() -> None:
+def test_csv_lists_every_barrier_and_every_empty_cell(no_phase_sources: None) -> None:
     built = matrix.barrier_matrix(actor=SYSTEM, fraud_type="bankhelpdesk")
     rows = _csv_rows(matrix.matrix_csv(built))
     assert len(rows) == 6 * 5 + 1  # 30 cells; bank × transfer holds two barriers
