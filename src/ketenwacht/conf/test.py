@@ -18,6 +18,10 @@ if not env("DATABASE_URL"):
         "default": sqlite_options({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"})
     }
 
+# Tests assert the English msgids; the Dutch catalogue is checked by web/tests/test_translations.py
+# (which asks for Dutch explicitly), and base.py keeps Dutch as the site's default language.
+LANGUAGE_CODE = "en"
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True

@@ -18,6 +18,6 @@ def validate_kvk(value: str) -> None:
     compact = normalise_kvk(value)
     if not _KVK_RE.fullmatch(compact) or compact == "00000000":
         raise ValidationError(
-            _("A KvK number has exactly eight digits (KvK-nummer heeft precies acht cijfers)."),
+            _("A KvK number has exactly eight digits."),
             code="invalid_kvk",
         )
