@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "ketenwacht.identifiers.tasks.purge_expired",
         "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
     },
+    "identifiers-purge-closed-work": {
+        "task": "ketenwacht.identifiers.tasks.purge_closed_work",
+        "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
+    },
     "shield-expire-blocks": {
         "task": "ketenwacht.shield.tasks.expire_blocks",
         "schedule": float(env("KETENWACHT_SHIELD_EXPIRE_SECONDS", "300")),
@@ -283,6 +287,10 @@ KETENWACHT = {
     ),
     # Public identifier check: requests per client address, e.g. "20/minute", "100/hour".
     "PUBLIC_CHECK_RATE": env("KETENWACHT_PUBLIC_CHECK_RATE", "20/minute"),
+    # Dispute form of listed parties: submissions per client address.
+    "DISPUTE_RATE": env("KETENWACHT_DISPUTE_RATE", "5/hour"),
+    # Files that must never be served (disputers' evidence): outside the web root.
+    "PRIVATE_FILES_DIR": env("KETENWACHT_PRIVATE_FILES_DIR", str(VAR_DIR / "private")),
     # Victim intake: identifiers the victim agrees to share become sightings in this sharing
     # group (slug), attributed to this organisation (slug; default: the group's programme
     # member). See docs/intake.md.

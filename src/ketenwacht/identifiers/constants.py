@@ -134,7 +134,7 @@ DISPUTED_LEVEL_CAP = Level.WARNING
 
 
 class DisputeStatus(models.TextChoices):
-    """States of a listed party's dispute (the disputes work builds the model on these)."""
+    """States of a listed party's dispute (``models.Dispute.status``)."""
 
     OPEN = "open", _("Open")
     UPHELD = "upheld", _("Upheld")
@@ -143,3 +143,81 @@ class DisputeStatus(models.TextChoices):
 
 
 DISPUTE_OPEN_STATUSES = frozenset({DisputeStatus.OPEN})
+
+# --- public check ------------------------------------------------------------------------------
+
+# The public answer while a dispute about the value is open: the level is suspended and the
+# citizen gets a neutral "under review" message instead of a verdict.
+UNDER_REVIEW = "under_review"
+PUBLIC_LEVEL_CHOICES = [*Level.choices, (UNDER_REVIEW, _("Under review"))]
+
+# Only whole identifiers: a value with a wildcard is refused before it is looked up.
+WILDCARD_CHARACTERS = frozenset("*%?")
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+# Outcomes a decision may have (the two people of the programme team propose and approve one).
+DISPUTE_OUTCOMES = (DisputeStatus.UPHELD, DisputeStatus.REJECTED)
+
+
+class DisputeAction(models.TextChoices):
+    """What a row of a dispute's history records."""
+
+    SUBMITTED = "submitted", _("Submitted")
+    PROPOSED = "proposed", _("Decision proposed")
+    RETURNED = "returned", _("Proposal sent back")
+    DECIDED = "decided", _("Decided")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Evidence a disputer may attach: extension -> content type. The bytes must match the type.
+EVIDENCE_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+}
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+EVIDENCE_MAX_FILES = 3
+DISPUTE_STATEMENT_MAX_CHARS = 5000
+DISPUTE_STATEMENT_MIN_CHARS = 20
+DISPUTE_REASON_MIN_CHARS = 10
+DISPUTE_REASON_MAX_CHARS = 2000
+# Submissions per client address (the form tells whether a value is listed, like the check).
+DISPUTE_DEFAULT_RATE = "5/hour"
+# Decided disputes, their evidence and history are deleted this long after the decision.
+DISPUTE_RETENTION_DAYS = 365
+
+
+# --- portal: checks and CSV uploads -------------------------------------------------------------
+
+# A pasted list on the check page; larger lists belong in the API or an upload.
+PORTAL_CHECK_MAX_LINES = 1000
+# Sightings per page on "our sightings".
+SIGHTINGS_PAGE_SIZE = 50
+
+
+class UploadStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Waiting for confirmation")
+    QUEUED = "queued", _("Queued")
+    PROCESSING = "processing", _("Processing")
+    DONE = "done", _("Done")
+    REJECTED = "rejected", _("Rejected: nothing recorded")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+UPLOAD_ACTIVE_STATUSES = frozenset({UploadStatus.QUEUED, UploadStatus.PROCESSING})
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+UPLOAD_MAX_ROWS = 100_000
+# Rows per call of the ingest service (and per progress step). From 500 on PostgreSQL COPYs.
+UPLOAD_CHUNK_ROWS = 2000
+UPLOAD_PREVIEW_ROWS = 10
+# Rows shown on the page; the CSV of errors has them all.
+UPLOAD_ERRORS_SHOWN = 100
+# An upload nobody confirmed is dropped after a day; finished ones after a month.
+UPLOAD_UNCONFIRMED_HOURS = 24
+UPLOAD_RETENTION_DAYS = 30
+# Seconds between automatic reloads of the progress page.
+UPLOAD_REFRESH_SECONDS = 3

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ketenwacht.identifiers.constants import DISPUTED_LEVEL_CAP, HALF_LIFE_DAYS, Level
+from ketenwacht.identifiers.constants import (
+    DISPUTED_LEVEL_CAP,
+    HALF_LIFE_DAYS,
+    UNDER_REVIEW,
+    Level,
+)
 from ketenwacht.identifiers.scoring import AllowlistHit, Score
 
 Bilingual = dict[str, str]
@@ -134,6 +139,19 @@ _ADVICE: dict[str, Bilingual] = {
         "en": (
             "This is very likely used for fraud. Do not transfer money and end the contact. "
             "Already paid? Call your bank at once and report it to the police."
+        ),
+    },
+    # Suspended while a dispute is open: neither a verdict nor an all-clear.
+    UNDER_REVIEW: {
+        "nl": (
+            "Over dit gegeven loopt een bezwaar; we beoordelen het opnieuw en geven tot dan "
+            "geen oordeel. Blijf voorzichtig: maak nooit geld over onder druk en controleer met "
+            "wie u te maken heeft."
+        ),
+        "en": (
+            "A dispute about this is under review; until it is decided we give no verdict. "
+            "Stay careful: never transfer money under pressure and check who you are dealing "
+            "with."
         ),
     },
 }

@@ -7,12 +7,12 @@ one for the allowlist and one for open disputes. Scores are computed in Python.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from django.apps import apps
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
@@ -21,7 +21,16 @@ from ketenwacht.identifiers import pseudonyms
 from ketenwacht.identifiers.canonical import Canonical
 from ketenwacht.identifiers.constants import DISPUTE_OPEN_STATUSES
 from ketenwacht.identifiers.ingest import LOOKUP_CHUNK
-from ketenwacht.identifiers.models import AllowlistEntry, Pseudonym, Sighting
+from ketenwacht.identifiers.models import (
+    AllowlistEntry,
+    Dispute,
+    DisputeEvent,
+    DisputeEvidence,
+    Pseudonym,
+    Sighting,
+    SightingUpload,
+    SightingUploadError,
+)
 from ketenwacht.identifiers.scoring import (
     AggregateRow,
     AllowlistHit,
@@ -34,8 +43,6 @@ from ketenwacht.partners.access import Actor
 from ketenwacht.partners.models import DataSharingAgreement
 
 ValueKey = tuple[str, str]
-# Built by the disputes work; looked up by name so this module works before it exists.
-DISPUTE_MODEL = "identifiers." + "Dispute"
 
 
 @dataclass(frozen=True)
@@ -141,20 +148,11 @@ def agreements_in_force(
 
 
 def open_dispute_counts(pseudonym_ids: Collection[int]) -> dict[int, int]:
-    """Open disputes per pseudonym.
-
-    Disputes are a separate piece of work in this app: a ``Dispute`` model with a
-    ``pseudonym`` foreign key and a ``status`` from ``constants.DisputeStatus``. Until that
-    model exists there are no disputes to count.
-    """
-    try:
-        dispute_model = apps.get_model(DISPUTE_MODEL)
-    except LookupError:
-        return {}
+    """Open disputes per pseudonym (one query)."""
     if not pseudonym_ids:
         return {}
     rows = (
-        dispute_model.objects.filter(
+        Dispute.objects.filter(
             pseudonym_id__in=list(pseudonym_ids), status__in=list(DISPUTE_OPEN_STATUSES)
         )
         .values("pseudonym_id")
@@ -290,6 +288,38 @@ def sighting_list(*, actor: Actor) -> QuerySet[Sighting]:
     return query.filter(organisation=actor.organisation)
 
 
+@dataclass(frozen=True)
+class SightingFilters:
+    """What "our sightings" may be narrowed to; ``None`` leaves a filter off."""
+
+    kind: str | None = None
+    fraud_type: str | None = None
+    confidence: str | None = None
+    observed_from: date | None = None
+    observed_to: date | None = None
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def sighting_search(*, actor: Actor, filters: SightingFilters) -> QuerySet[Sighting]:
+    """The actor's organisation's sightings narrowed by kind, fraud type, confidence and the
+    day observed (both ends inclusive, in the site's time zone); newest first."""
+    query = sighting_list(actor=actor)
+    if filters.kind:
+        query = query.filter(kind=filters.kind)
+    if filters.fraud_type:
+        query = query.filter(fraud_type=filters.fraud_type)
+    if filters.confidence:
+        query = query.filter(confidence=filters.confidence)
+    if filters.observed_from:
+        query = query.filter(observed_at__gte=_day_start(filters.observed_from))
+    if filters.observed_to:
+        query = query.filter(observed_at__lt=_day_start(filters.observed_to + timedelta(days=1)))
+    return query
+
+
 def allowlist_list(*, actor: Actor) -> QuerySet[AllowlistEntry]:
     """The allowlist holds public contact points; every staff member and token may read it."""
     if actor.is_anonymous:
@@ -330,3 +360,87 @@ def key_version_status() -> list[KeyVersionStatus]:
         )
         for version in versions
     ]
+
+
+# --- disputes (programme team) ----------------------------------------------------------------
+
+
+def _may_review_disputes(actor: Actor) -> bool:
+    return actor.is_system or (
+        actor.user is not None and access.can(actor, "identifiers.disputes_review")
+    )
+
+
+def dispute_list(*, actor: Actor, status: str | None = None) -> QuerySet[Dispute]:
+    """Disputes for the programme team, oldest first (``status=None``: all)."""
+    if not _may_review_disputes(actor):
+        return Dispute.objects.none()
+    query = Dispute.objects.select_related("proposed_by", "decided_by")
+    return query.filter(status=status) if status else query
+
+
+def dispute_get(*, actor: Actor, pk: int) -> Dispute:
+    dispute = (
+        dispute_list(actor=actor)
+        .select_related("pseudonym")
+        .prefetch_related("evidence")
+        .filter(pk=pk)
+        .first()
+    )
+    if dispute is None:
+        raise NotFoundError("Onbekend bezwaar. / Unknown dispute.", code="unknown_dispute")
+    return dispute
+
+
+def dispute_history(*, actor: Actor, dispute: Dispute) -> QuerySet[DisputeEvent]:
+    if not _may_review_disputes(actor):
+        return DisputeEvent.objects.none()
+    return DisputeEvent.objects.filter(dispute=dispute).select_related("actor")
+
+
+def dispute_evidence_get(*, actor: Actor, dispute: Dispute, pk: int) -> DisputeEvidence:
+    evidence = None
+    if _may_review_disputes(actor):
+        evidence = DisputeEvidence.objects.filter(dispute=dispute, pk=pk).first()
+    if evidence is None:
+        raise NotFoundError("Onbekend bestand. / Unknown file.", code="unknown_evidence")
+    return evidence
+
+
+def dispute_open_sightings(*, actor: Actor, dispute: Dispute) -> dict[str, int]:
+    """What the listing rests on, for the reviewers: unexpired sightings and organisations."""
+    if not _may_review_disputes(actor):
+        return {"sightings": 0, "organisations": 0}
+    rows = Sighting.objects.filter(pseudonym_id=dispute.pseudonym_id, expires_at__gt=timezone.now())
+    return {
+        "sightings": rows.count(),
+        "organisations": rows.values("organisation_id").distinct().count(),
+    }
+
+
+# --- portal uploads (the uploading organisation) ----------------------------------------------
+
+
+def upload_list(*, actor: Actor) -> QuerySet[SightingUpload]:
+    """The organisation's uploads, newest first; the file bytes are not loaded."""
+    if actor.organisation is None or not access.can(actor, "identifiers.record"):
+        return SightingUpload.objects.none()
+    return SightingUpload.objects.filter(organisation=actor.organisation).defer("content")
+
+
+def upload_get(
+    *, actor: Actor, upload_uuid: uuid.UUID | str, with_content: bool = False
+) -> SightingUpload:
+    query = upload_list(actor=actor)
+    if with_content:
+        query = query.defer(None)  # the bytes too, for the preview
+    upload = query.filter(uuid=upload_uuid).first()
+    if upload is None:
+        raise NotFoundError("Onbekende upload. / Unknown upload.", code="unknown_upload")
+    return upload
+
+
+def upload_errors(*, actor: Actor, upload: SightingUpload) -> QuerySet[SightingUploadError]:
+    if actor.organisation is None or upload.organisation_id != actor.organisation.pk:
+        return SightingUploadError.objects.none()
+    return SightingUploadError.objects.filter(upload=upload)

@@ -35,6 +35,7 @@ from ketenwacht.identifiers.constants import (
     IDEMPOTENCY_TTL_HOURS,
     MAX_BATCH_ITEMS,
     REVEAL_REASON_MIN_LENGTH,
+    UNDER_REVIEW,
     AllowlistCategory,
     Source,
 )
@@ -554,24 +555,35 @@ def public_check(*, actor: Actor, value: str, kind: str | None = None) -> Public
     """The citizen's check: level and advice only, rate-limited per client address.
 
     Only whole identifiers are answered: the value must canonicalise, and the lookup is an
-    exact pseudonym match, so prefixes, wildcards and ranges cannot be asked.
+    exact pseudonym match, so prefixes, wildcards and ranges cannot be asked. While a dispute
+    about the value is open the level is ``under_review`` with a neutral message.
     """
     decision = ratelimit.hit("public-check", actor.client_address or "unknown", public_check_rate())
     if not decision.allowed:
         raise RateLimited(decision.retry_after)
     canonical = canonicalise(value, _parse_kind(kind))
     item_score = evidence_for(actor=actor, canonicals=[canonical], public=True)[0]
+    level = public_level(item_score)
     audit_record(
         actor=actor,
         action="identifiers.public_check",
         object_type="pseudonym",
         object_id=_reference(canonical),
-        details={"count": 1, "kind": canonical.kind, "level": item_score.level},
+        details={"count": 1, "kind": canonical.kind, "level": level},
     )
     return PublicCheckResult(
-        level=item_score.level,
-        advice=explain.public_advice(item_score.level, item_score.allowlisted),
+        level=level, advice=explain.public_advice(level, item_score.allowlisted)
     )
+
+
+def public_level(item_score: Score) -> str:
+    """The citizen's level: suspended ("under review") while a dispute about the value is open.
+
+    An official (allowlisted) value keeps its spoofing warning: that is no verdict to suspend.
+    """
+    if item_score.open_disputes and item_score.allowlisted is None:
+        return UNDER_REVIEW
+    return item_score.level
 
 
 # --- reveal -----------------------------------------------------------------------------------

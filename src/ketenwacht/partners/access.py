@@ -44,6 +44,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "identifiers.record": frozenset({Role.PARTNER_ANALYST, Role.POLICE_ANALYST}),
     "identifiers.reveal": frozenset({Role.POLICE_ANALYST}),
     "identifiers.allowlist_manage": frozenset({Role.PROGRAMME_TEAM}),
+    # disputes of listed parties: the programme team proposes and approves (four eyes).
+    "identifiers.disputes_review": frozenset({Role.PROGRAMME_TEAM}),
     # alerts: desk agents read warnings to recognise new methods; analysts write them.
     "alerts.view": frozenset(
         {Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM}

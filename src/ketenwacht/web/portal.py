@@ -84,6 +84,30 @@ TILES = [
         _("Intake by phone"),
         _("Fill in the victims' questionnaire with a caller on the phone."),
     ),
+    Tile(
+        "identifiers.check",
+        "identifiers:check",
+        _("Check identifiers"),
+        _("Check one bank account, number or address, or a pasted list of them."),
+    ),
+    Tile(
+        "identifiers.record",
+        "identifiers:sightings",
+        _("Our sightings"),
+        _("What your organisation reported, with filters and a CSV export."),
+    ),
+    Tile(
+        "identifiers.record",
+        "identifiers:upload_new",
+        _("Upload sightings"),
+        _("Record sightings from a CSV file, with a preview and a report of bad rows."),
+    ),
+    Tile(
+        "identifiers.disputes_review",
+        "identifiers:disputes",
+        _("Disputes"),
+        _("Listed parties' disputes: propose a decision, a second person approves."),
+    ),
     Tile("audit.view_own", "audit:events", _("Audit log"), _("Who saw or changed what, and why.")),
     Tile(
         "tokens.manage",

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from ketenwacht.identifiers.canonical import KINDS
 from ketenwacht.identifiers.constants import (
     MAX_BATCH_ITEMS,
+    PUBLIC_LEVEL_CHOICES,
     Confidence,
     IdentifierRole,
     Level,
@@ -169,7 +170,8 @@ class ChecksResponseSerializer(serializers.Serializer[Any]):
 
 
 class PublicCheckSerializer(serializers.Serializer[Any]):
-    level = serializers.ChoiceField(choices=Level.choices)
+    # ``under_review``: a dispute about the value is open, so no verdict is given.
+    level = serializers.ChoiceField(choices=PUBLIC_LEVEL_CHOICES)
     advice = BilingualSerializer()
 
 

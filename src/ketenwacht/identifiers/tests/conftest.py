@@ -26,6 +26,14 @@ def _fresh_counters() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def private_files(tmp_path: Path, settings: Any) -> Path:
+    """Disputers' evidence goes to a throwaway private directory, never the developer's var/."""
+    directory = tmp_path / "private"
+    settings.KETENWACHT = {**settings.KETENWACHT, "PRIVATE_FILES_DIR": str(directory)}
+    return directory
+
+
 @pytest.fixture
 def circle(db: None) -> Circle:
     return make_circle(members=3)
@@ -57,3 +65,12 @@ def own_keys_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
     pseudonyms.forget_keys()
     yield target
     pseudonyms.forget_keys()
+
+
+# Shared browser fixtures (ketenwacht.browser_testing) for test_browser.py.
+from ketenwacht.browser_testing import (  # noqa: E402, F401  (pytest fixtures)
+    browser_page,
+    chromium,
+    login_as,
+    make_browser_page,
+)

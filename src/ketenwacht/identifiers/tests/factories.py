@@ -11,8 +11,22 @@ from django.utils import timezone
 
 from ketenwacht.identifiers import pseudonyms
 from ketenwacht.identifiers.canonical import canonicalise
-from ketenwacht.identifiers.constants import AllowlistCategory, Confidence, IdentifierRole, Source
-from ketenwacht.identifiers.models import AllowlistEntry, Pseudonym, RawValue, Sighting
+from ketenwacht.identifiers.constants import (
+    AllowlistCategory,
+    Confidence,
+    DisputeStatus,
+    IdentifierRole,
+    Source,
+    UploadStatus,
+)
+from ketenwacht.identifiers.models import (
+    AllowlistEntry,
+    Dispute,
+    Pseudonym,
+    RawValue,
+    Sighting,
+    SightingUpload,
+)
 from ketenwacht.partners.models import DataSharingAgreement, Organisation, SharingGroup
 from ketenwacht.partners.tests.factories import (
     AgreementFactory,
@@ -129,3 +143,53 @@ class AllowlistEntryFactory(factory.django.DjangoModelFactory):
     owner_name = "Rabobank"
     category = AllowlistCategory.BANK
     label = "Klantenservice"
+
+
+# Smallest files that carry each format's signature (the checks look at the first bytes).
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    """An open dispute about ``value`` (an IBAN by default); ``decided`` closes it."""
+
+    class Meta:
+        model = Dispute
+        exclude = ("value",)
+
+    class Params:
+        decided = factory.Trait(
+            status=DisputeStatus.REJECTED,
+            decided_at=factory.LazyFunction(timezone.now),
+            decision_reason="De meldingen zijn terecht.",
+        )
+
+    value = IBAN
+    pseudonym = factory.LazyAttribute(lambda o: pseudonym_for(o.value))
+    kind = factory.LazyAttribute(lambda o: o.pseudonym.kind)
+    display_hint = factory.LazyAttribute(lambda o: o.pseudonym.display_hint)
+    name = "Jan Jansen"
+    email = "jan@example.org"
+    statement = "Deze rekening is van mij en is nooit voor fraude gebruikt."
+
+
+class SightingUploadFactory(factory.django.DjangoModelFactory):
+    """A kept upload of ``rows`` CSV text (header included), waiting for confirmation."""
+
+    class Meta:
+        model = SightingUpload
+        exclude = ("rows",)
+
+    class Params:
+        processing = factory.Trait(
+            status=UploadStatus.PROCESSING, started_at=factory.LazyFunction(timezone.now)
+        )
+
+    rows = "value,fraud_type,role\nNL91ABNA0417164300,purchase,beneficiary_account\n"
+    organisation = factory.SubFactory(OrganisationFactory)
+    file_name = "sightings.csv"
+    content = factory.LazyAttribute(lambda o: o.rows.encode())
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    columns = factory.LazyAttribute(lambda o: o.rows.split("\n", 1)[0].split(","))
+    total_rows = factory.LazyAttribute(lambda o: len([r for r in o.rows.split("\n")[1:] if r]))
