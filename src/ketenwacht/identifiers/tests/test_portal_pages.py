@@ -47,7 +47,9 @@ def test_check_one_value(circle: Circle, login_client: LoginClient) -> None:
     list_value(circle)
     client = login_client(Role.PARTNER_ANALYST, circle.members[2])
     response = client.post(
-        "/portal/identifiers/check/", {"action": "one", "one-value": "nl91abna0417164300"}
+        "/portal/identifiers/check/",
+        {"action": "one", "one-value": "nl91abna0417164300"},
+        HTTP_ACCEPT_LANGUAGE="nl",
     )
     assert response.status_code == 200
     content = response.content.decode()

@@ -45,7 +45,7 @@ def test_the_page_works_without_javascript(client: Client) -> None:
 
 def test_a_listed_value_gets_its_level_and_advice_only(circle: Circle, client: Client) -> None:
     list_value(circle)
-    response = check(client, "NL91 ABNA 0417 1643 00")
+    response = check(client, "NL91 ABNA 0417 1643 00", HTTP_ACCEPT_LANGUAGE="nl")
     assert response.status_code == 200
     content = response.content.decode()
     assert "Maak geen geld over, deel geen gegevens en verbreek het contact." in content
