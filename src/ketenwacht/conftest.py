@@ -1,4 +1,9 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests.
+
+The browser fixtures are imported here, and only here: a session-scoped fixture imported into
+several conftest files becomes several fixtures, and a second Playwright started in the same
+process fails ("Sync API inside the asyncio loop").
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ketenwacht.browser_testing import (  # noqa: F401  (browser fixtures, defined once)
+    browser_page,
+    chromium,
+    login_as,
+    make_browser_page,
+)
 from ketenwacht.partners.tests.factories import make_user
 
 

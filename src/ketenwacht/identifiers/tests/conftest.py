@@ -68,9 +68,3 @@ def own_keys_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
 
 
 # Shared browser fixtures (ketenwacht.browser_testing) for test_browser.py.
-from ketenwacht.browser_testing import (  # noqa: E402, F401  (pytest fixtures)
-    browser_page,
-    chromium,
-    login_as,
-    make_browser_page,
-)

@@ -8,12 +8,6 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from ketenwacht.browser_testing import (  # noqa: F401  (pytest fixtures for test_browser)
-    browser_page,
-    chromium,
-    login_as,
-    make_browser_page,
-)
 from ketenwacht.delivery.tests.conftest import webhook_receiver  # noqa: F401  (fixture)
 
 

@@ -76,9 +76,3 @@ def _seeded_knowledge(request: pytest.FixtureRequest) -> None:
 
 
 # Shared browser fixtures (ketenwacht.browser_testing) for test_browser.py.
-from ketenwacht.browser_testing import (  # noqa: E402, F401  (pytest fixtures)
-    browser_page,
-    chromium,
-    login_as,
-    make_browser_page,
-)

@@ -1,8 +1,0 @@
-"""The shared browser fixtures (ketenwacht.browser_testing) for the web app's tests."""
-
-from ketenwacht.browser_testing import (  # noqa: F401  (pytest fixtures)
-    browser_page,
-    chromium,
-    login_as,
-    make_browser_page,
-)
