@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -48,11 +49,19 @@ def test_skip_link_is_the_first_link_and_targets_main(client: Client) -> None:
     assert '<main id="main"' in body
 
 
-def test_dutch_is_the_default_language(client: Client) -> None:
+@pytest.fixture
+def site_default_dutch(settings: Any) -> None:
+    """The site's own default (base.py); the test settings default to English msgids."""
+    settings.LANGUAGE_CODE = "nl"
+
+
+def test_dutch_is_the_default_language(client: Client, site_default_dutch: None) -> None:
     assert _html_lang(client.get("/").content) == "nl"
 
 
-def test_language_switch_form_posts_to_set_language_and_comes_back(client: Client) -> None:
+def test_language_switch_form_posts_to_set_language_and_comes_back(
+    client: Client, site_default_dutch: None
+) -> None:
     content = client.get("/controleer/").content.decode()
     form = re.search(r'<form class="language-switch" action="([^"]+)" method="post"', content)
     assert form is not None and form.group(1) == "/i18n/setlang/"
