@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -34,6 +34,10 @@ ITEM_FIELDS = frozenset(
     {"value", "kind", "fraud_type", "role", "confidence", "observed_at", "sharing_group"}
 )
 MAX_VALUE_LENGTH = 2048
+# Allowed values, built once: ``TextChoices.values`` builds a new list on every access.
+_ROLES = frozenset(IdentifierRole.values)
+_CONFIDENCES = frozenset(Confidence.values)
+_DEFAULT_CONFIDENCE = str(Confidence.SUSPECTED)
 # Parameters per ``IN (…)`` query: well below SQLite's and PostgreSQL's limits.
 LOOKUP_CHUNK = 2000
 
@@ -96,6 +100,8 @@ class IngestContext:
     fraud_types: frozenset[str]
     groups: dict[str, SharingGroup]
     agreements: dict[int, DataSharingAgreement] = field(default_factory=dict)
+    # kind -> the group its items go to when they name none (or why none), filled lazily.
+    default_groups: dict[str, SharingGroup | ItemProblem] = field(default_factory=dict)
 
     @classmethod
     def load(cls, organisation: Organisation, *, now: datetime) -> IngestContext:
@@ -142,7 +148,7 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
         raise ItemProblem(
             "not_an_object", "Een item moet een object zijn. / An item must be an object."
         )
-    unknown = sorted(set(item) - ITEM_FIELDS)
+    unknown = [] if ITEM_FIELDS.issuperset(item) else sorted(set(item) - ITEM_FIELDS)
     if unknown:
         raise ItemProblem(
             "unknown_field",
@@ -151,7 +157,7 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
         )
     canonical = _canonical_of(item)
     fraud_type = _choice(item, "fraud_type", context.fraud_types)
-    role = _choice(item, "role", frozenset(IdentifierRole.values))
+    role = _choice(item, "role", _ROLES)
     if canonical.kind not in ROLE_KINDS[role]:
         raise ItemProblem(
             "role_kind_mismatch",
@@ -159,9 +165,7 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
             f"kind '{canonical.kind}'.",
             field="role",
         )
-    confidence = _choice(
-        item, "confidence", frozenset(Confidence.values), default=Confidence.SUSPECTED
-    )
+    confidence = _choice(item, "confidence", _CONFIDENCES, default=_DEFAULT_CONFIDENCE)
     observed_at = _observed_at(item.get("observed_at"), now=context.now)
     group = _group(item.get("sharing_group"), canonical.kind, context)
     agreement = context.agreements[group.pk]
@@ -259,6 +263,17 @@ def _group(raw: Any, kind: str, context: IngestContext) -> SharingGroup:
             )
         _require_allowed(group, kind, context)
         return group
+    # The same for every item of a kind in the batch: decided once per kind.
+    found = context.default_groups.get(kind)
+    if found is None:
+        found = context.default_groups[kind] = _default_group(kind, context)
+    if isinstance(found, ItemProblem):
+        raise ItemProblem(found.code, found.detail, found.field)
+    return found
+
+
+def _default_group(kind: str, context: IngestContext) -> SharingGroup | ItemProblem:
+    """The one group whose agreement allows ``kind``, or why there is none."""
     candidates = {
         group.pk: group
         for group in context.groups.values()
@@ -267,19 +282,19 @@ def _group(raw: Any, kind: str, context: IngestContext) -> SharingGroup:
     if len(candidates) == 1:
         return next(iter(candidates.values()))
     if candidates:
-        raise ItemProblem(
+        return ItemProblem(
             "sharing_group_required",
             "Kies een deelgroep (sharing_group). / Choose a sharing group (sharing_group).",
             field="sharing_group",
         )
     if not context.agreements:
-        raise ItemProblem(
+        return ItemProblem(
             "no_sharing_group",
             "Uw organisatie zit in geen deelgroep met een geldige overeenkomst. / Your "
             "organisation is in no sharing group with an agreement in force.",
             field="sharing_group",
         )
-    raise ItemProblem(
+    return ItemProblem(
         "kind_not_allowed",
         f"Geen deelgroep van uw organisatie staat soort '{kind}' toe. / No sharing group of "
         f"your organisation allows kind '{kind}'.",
@@ -610,9 +625,12 @@ def write_copy(
             f"SELECT s.sighting_id, p.id, %s, s.sharing_group_id, s.agreement_id, s.kind, "
             f"s.fraud_type, s.role, s.confidence, %s, s.observed_at, s.expires_at, %s, %s "
             f"FROM {_STAGE} s JOIN {pseudonym_table} p "
-            f"ON p.digest = s.digest AND p.key_version = s.key_version",
+            f"ON p.digest = s.digest AND p.key_version = s.key_version "
+            f"RETURNING id, pseudonym_id",
             [organisation.pk, source, now, batch_id],
         )
+        # Every item learns its pseudonym from its own sighting row: no second join.
+        pseudonym_of = dict(cursor.fetchall())
         cursor.execute(
             f"INSERT INTO {raw_table} (pseudonym_id, encryption_key_version, nonce, ciphertext, "  # noqa: S608
             f"agreement_id, expires_at, created_at) "
@@ -627,11 +645,9 @@ def write_copy(
             f"expires_at = GREATEST({raw_table}.expires_at, EXCLUDED.expires_at)",
             [pseudonyms.ENCRYPTION_KEY_VERSION, now],
         )
-        cursor.execute(
-            f"SELECT DISTINCT p.digest, p.id FROM {_STAGE} s JOIN {pseudonym_table} p "  # noqa: S608
-            f"ON p.digest = s.digest AND p.key_version = s.key_version"
-        )
-        ids = {bytes(digest): pk for digest, pk in cursor.fetchall()}
-    current = ring.current_version
+    if len(pseudonym_of) != len(prepared):
+        # A pseudonym the batch named was deleted (the retention purge) between the merge
+        # of pseudonyms and the sightings: the service runs the batch once more.
+        raise IntegrityError("a pseudonym of the batch vanished during the merge")
     for item in prepared:
-        item.pseudonym_id = ids[item.digests[current]]
+        item.pseudonym_id = pseudonym_of[item.sighting_id]

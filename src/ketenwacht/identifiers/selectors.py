@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
@@ -78,26 +80,7 @@ def _aggregated_rows(
         return found
     digests = list({digest for _version, digest in index})
     for start in range(0, len(digests), LOOKUP_CHUNK):
-        query = Sighting.objects.filter(
-            pseudonym__digest__in=digests[start : start + LOOKUP_CHUNK], expires_at__gt=now
-        )
-        if group_ids is not None:
-            query = query.filter(sharing_group_id__in=group_ids)
-        rows = (
-            query.values_list(
-                "pseudonym_id",
-                "pseudonym__key_version",
-                "pseudonym__digest",
-                "organisation_id",
-                "sharing_group_id",
-                "confidence",
-                "fraud_type",
-            )
-            .annotate(
-                count=Count("id"), first_seen=Min("observed_at"), last_seen=Max("observed_at")
-            )
-            .order_by()
-        )
+        rows = _aggregate_chunk(digests[start : start + LOOKUP_CHUNK], group_ids, now)
         for (
             pseudonym_id,
             version,
@@ -128,6 +111,82 @@ def _aggregated_rows(
                 )
             )
     return found
+
+
+# The aggregation of ``_aggregate_chunk`` for PostgreSQL: the digests travel as one array
+# parameter instead of thousands of placeholders, and no ORM query is compiled on the hot
+# path. Chunks stay at LOOKUP_CHUNK digests: up to there the planner probes the unique
+# digest index; with far larger arrays it switches to a scan of the whole table.
+# First and last seen come as whole microseconds since the epoch: integers load in C,
+# while every timestamp would be parsed from text in Python. Table names come from model
+# metadata; values always go in as parameters.
+_AGGREGATE_SQL = (
+    "SELECT s.pseudonym_id, p.key_version, p.digest, s.organisation_id, s.sharing_group_id, "  # noqa: S608
+    "s.confidence, s.fraud_type, COUNT(s.id), "
+    "(EXTRACT(EPOCH FROM MIN(s.observed_at)) * 1000000)::bigint, "
+    "(EXTRACT(EPOCH FROM MAX(s.observed_at)) * 1000000)::bigint "
+    f"FROM {Sighting._meta.db_table} s JOIN {Pseudonym._meta.db_table} p "
+    "ON p.id = s.pseudonym_id WHERE p.digest = ANY(%s::bytea[]) AND s.expires_at > %s{groups} "
+    "GROUP BY s.pseudonym_id, p.key_version, p.digest, s.organisation_id, s.sharing_group_id, "
+    "s.confidence, s.fraud_type"
+)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _bytea_array(values: Iterable[bytes]) -> str:
+    """A PostgreSQL ``bytea[]`` literal of ``values``, cast with ``%s::bytea[]``.
+
+    psycopg adapts a list element by element in Python; for thousands of digests one string
+    built here is ten times cheaper, and the database parses it the same way.
+    """
+    return "{" + ",".join(f'"\\\\x{value.hex()}"' for value in values) + "}"
+
+
+def _text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL ``text[]`` literal (``%s::text[]``): every element quoted, with ``\\``
+    and ``"`` escaped, so any text comes through unchanged."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _aggregate_chunk(
+    digests: Sequence[bytes], group_ids: frozenset[int] | None, now: datetime
+) -> Iterable[tuple[Any, ...]]:
+    """``(pseudonym id, key version, digest, organisation, group, confidence, fraud type,
+    count, first seen, last seen)`` of the unexpired sightings of these digests."""
+    if connection.vendor == "postgresql":
+        params: list[Any] = [_bytea_array(digests), now]
+        groups = ""
+        if group_ids is not None:
+            groups, params = " AND s.sharing_group_id = ANY(%s)", [*params, list(group_ids)]
+        with connection.cursor() as cursor:
+            cursor.execute(_AGGREGATE_SQL.format(groups=groups), params)
+            return [
+                (
+                    *row[:8],
+                    _EPOCH + timedelta(microseconds=row[8]),
+                    _EPOCH + timedelta(microseconds=row[9]),
+                )
+                for row in cursor.fetchall()
+            ]
+    query = Sighting.objects.filter(pseudonym__digest__in=digests, expires_at__gt=now)
+    if group_ids is not None:
+        query = query.filter(sharing_group_id__in=group_ids)
+    return (
+        query.values_list(
+            "pseudonym_id",
+            "pseudonym__key_version",
+            "pseudonym__digest",
+            "organisation_id",
+            "sharing_group_id",
+            "confidence",
+            "fraud_type",
+        )
+        .annotate(count=Count("id"), first_seen=Min("observed_at"), last_seen=Max("observed_at"))
+        .order_by()
+    )
 
 
 def agreements_in_force(
@@ -171,6 +230,43 @@ def _allowlist_candidates(canonical: Canonical) -> list[tuple[str, str, bool]]:
     return candidates
 
 
+class _Listed(NamedTuple):
+    owner_name: str
+    category: str
+    label: str
+    note: str
+    covers_urls: bool
+
+
+_LISTED_COLUMNS = ("kind", "value", "owner_name", "category", "label", "note", "covers_urls")
+# PostgreSQL: the wanted values as two arrays joined against the (small) allowlist — one
+# short statement for a batch of 10,000 instead of an OR of IN lists with 10,000 literals.
+_ALLOWLIST_SQL = (
+    f"SELECT {', '.join('a.' + c for c in _LISTED_COLUMNS)} "  # noqa: S608
+    f"FROM {AllowlistEntry._meta.db_table} a "
+    "JOIN unnest(%s::text[], %s::text[]) AS w(kind, value) "
+    "ON a.kind = w.kind AND a.value = w.value"
+)
+
+
+def _allowlist_entries(wanted: dict[str, set[str]]) -> dict[ValueKey, _Listed]:
+    """Allowlist entries among the wanted ``kind -> values``, by ``(kind, value)``."""
+    if connection.vendor == "postgresql":
+        pairs = [(kind, value) for kind, values in wanted.items() for value in values]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ALLOWLIST_SQL,
+                [_text_array(kind for kind, _v in pairs), _text_array(v for _k, v in pairs)],
+            )
+            rows: Iterable[tuple[Any, ...]] = cursor.fetchall()
+    else:
+        condition = Q()
+        for kind, values in wanted.items():
+            condition |= Q(kind=kind, value__in=sorted(values))
+        rows = AllowlistEntry.objects.filter(condition).values_list(*_LISTED_COLUMNS)
+    return {(kind, value): _Listed(*listed) for kind, value, *listed in rows}
+
+
 def allowlist_hits(canonicals: Sequence[Canonical]) -> dict[ValueKey, AllowlistHit]:
     """Official owners of the given values, in one query."""
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -179,10 +275,7 @@ def allowlist_hits(canonicals: Sequence[Canonical]) -> dict[ValueKey, AllowlistH
             wanted[kind].add(value)
     if not wanted:
         return {}
-    condition = Q()
-    for kind, values in wanted.items():
-        condition |= Q(kind=kind, value__in=sorted(values))
-    entries = {(e.kind, e.value): e for e in AllowlistEntry.objects.filter(condition)}
+    entries = _allowlist_entries(wanted)
     hits: dict[ValueKey, AllowlistHit] = {}
     for canonical in canonicals:
         for kind, value, via_url in _allowlist_candidates(canonical):
@@ -235,8 +328,15 @@ def evidence_for(
     organisation_id = actor.organisation.pk if actor.organisation is not None else None
     scores: dict[ValueKey, Score] = {}
     thresholds_for: dict[frozenset[int], dict[str, float]] = {}
+    # Most checked values are unknown and not official: they share one score, made once.
+    nothing_known: Score | None = None
     for key in keys:
         rows = found.get(key, [])
+        if not rows and key not in allowlisted:
+            if nothing_known is None:
+                nothing_known = score([], kind=key[0], now=moment, thresholds={})
+            scores[key] = nothing_known
+            continue
         groups = frozenset(f.row.sharing_group_id for f in rows)
         if groups not in thresholds_for:
             thresholds_for[groups] = merge_thresholds(

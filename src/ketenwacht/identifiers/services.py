@@ -506,14 +506,19 @@ def check_many(
         except DomainError as error:
             errors.append(ItemError(index, error.code, str(error.message), error.field))
     scores = evidence_for(actor=actor, canonicals=[c for _i, c in canonicals])
-    names = _fraud_type_names()
+    names = _fraud_type_names() if any(s.fraud_types for s in scores) else {}
     results: dict[int, CheckResult | ItemError] = {error.index: error for error in errors}
+    # Values nobody reported share one score object (see ``evidence_for``): explain it once
+    # per kind. The scores list keeps every score alive, so ids are not reused meanwhile.
+    explanations: dict[tuple[int, str], dict[str, str]] = {}
     for (index, canonical), item_score in zip(canonicals, scores, strict=True):
-        results[index] = CheckResult(
-            canonical,
-            item_score,
-            explain.explanation(item_score, kind=canonical.kind, fraud_type_names=names),
-        )
+        memo = (id(item_score), canonical.kind)
+        explanation = explanations.get(memo)
+        if explanation is None:
+            explanation = explanations[memo] = explain.explanation(
+                item_score, kind=canonical.kind, fraud_type_names=names
+            )
+        results[index] = CheckResult(canonical, item_score, explanation)
     levels = Counter(s.level for s in scores)
     audit_record(
         actor=actor,
@@ -543,7 +548,12 @@ def check_one(*, actor: Actor, value: str, kind: str | None = None) -> CheckResu
     return CheckResult(
         canonical,
         item_score,
-        explain.explanation(item_score, kind=canonical.kind, fraud_type_names=_fraud_type_names()),
+        explain.explanation(
+            item_score,
+            kind=canonical.kind,
+            # The names are only read for fraud types; most checked values have none.
+            fraud_type_names=_fraud_type_names() if item_score.fraud_types else {},
+        ),
     )
 
 
