@@ -278,9 +278,7 @@ KETENWACHT = {
     # Anti-phishing shield: the RPZ zone, the warning host blocked names are sent to, and the
     # SMTP listener for forwarded mail with the recipient domains it accepts (no relaying).
     "SHIELD_RPZ_ZONE": env("KETENWACHT_SHIELD_RPZ_ZONE", "rpz.ketenwacht.example"),
-    "SHIELD_WARNING_HOST": env(
-        "KETENWACHT_SHIELD_WARNING_HOST", "waarschuwing.ketenwacht.example"
-    ),
+    "SHIELD_WARNING_HOST": env("KETENWACHT_SHIELD_WARNING_HOST", "waarschuwing.ketenwacht.example"),
     "SHIELD_SMTP_ADDRESS": env("KETENWACHT_SHIELD_SMTP_ADDRESS", "127.0.0.1:2525"),
     "SHIELD_SMTP_DOMAINS": env_list(
         "KETENWACHT_SHIELD_SMTP_DOMAINS", "ketenwacht.example,localhost"

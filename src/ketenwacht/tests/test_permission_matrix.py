@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -189,23 +189,6 @@ EXPECTED: dict[str, Page | Api] = {
     "intake:assisted": page(Role.DESK_AGENT),
     "api-intake-desks": Api(None),
     "api-intake-questionnaire": Api(None),
-    # cases: pages by role here; police/prosecutor sector × role in cases/tests/test_access.py
-    "cases:list": page(Role.POLICE_ANALYST),
-    "cases:export_csv": page(Role.POLICE_ANALYST),
-    "cases:detail": page(Role.POLICE_ANALYST),
-    "cases:graph": page(Role.POLICE_ANALYST),
-    "cases:transition": page(Role.POLICE_ANALYST),
-    "cases:assign": page(Role.POLICE_ANALYST),
-    "cases:note": page(Role.POLICE_ANALYST),
-    "cases:reveal": page(Role.POLICE_ANALYST),
-    "cases:hubs": page(Role.POLICE_ANALYST),
-    "cases:hub_override": page(Role.POLICE_ANALYST),
-    "cases:rules": page(Role.PROGRAMME_TEAM),
-    "cases:rule_new": page(Role.PROGRAMME_TEAM),
-    "cases:rule_edit": page(Role.PROGRAMME_TEAM),
-    "cases:rule_move": page(Role.PROGRAMME_TEAM),
-    "api-cases-reports": Api(Scope.CASES_REPORT),
-    "api-cases-suspect-postcodes": Api(Scope.CASES_SUSPECT_POSTCODE),
     # operations: probes are public, metrics need a scraper token
     "ops:healthz": Api(None),
     "ops:readyz": Api(None),
@@ -259,7 +242,9 @@ def _sample(converter: object) -> str:
     return "sample"
 
 
-def _walk(patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[Route]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
             ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
@@ -320,7 +305,7 @@ ADMIN_ROUTES = [r for r in ROUTES if is_admin(r)]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", PAGE_ROUTES, ids=lambda r: r.name)
-def test_pages_by_role(route: Route, login_client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_by_role(route: Route, login_client: Callable[..., Client]) -> None:
     expected = EXPECTED[route.name]
     assert isinstance(expected, Page)
     mismatches = []
@@ -341,7 +326,11 @@ def test_api_by_principal(route: Route) -> None:
     assert isinstance(expected, Api)
     _token, all_scopes = make_token()
     _token, no_scopes = make_token(scopes=[])
-    principals = {"anonymous": None, "token without scope": no_scopes, "token with scope": all_scopes}
+    principals = {
+        "anonymous": None,
+        "token without scope": no_scopes,
+        "token with scope": all_scopes,
+    }
     mismatches = []
     for label, secret in principals.items():
         headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
@@ -355,7 +344,7 @@ def test_api_by_principal(route: Route) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: r.name)
-def test_admin_only_for_staff(route: Route, login_client) -> None:  # type: ignore[no-untyped-def]
+def test_admin_only_for_staff(route: Route, login_client: Callable[..., Client]) -> None:
     """Our role users are not Django staff: every admin view sends them to the admin login."""
     for role in ROLES:
         client = login_client(role) if role is not None else Client()
