@@ -37,7 +37,7 @@ def test_journey_matrix_and_gap_analysis(browser_page: Page, login_as: Callable[
     assert_accessible(browser_page, "knowledge-journey")
     with browser_page.expect_download() as download:
         browser_page.get_by_role("link", name="Download as CSV").or_(
-            browser_page.get_by_role("link", name="Downloaden als CSV")
+            browser_page.get_by_role("link", name="Download als CSV")
         ).first.click()
     assert download.value.suggested_filename == "barrier-model-bankhelpdesk.csv"
 
