@@ -38,6 +38,8 @@ class TaxiiRenderer(JSONRenderer):
 
 
 class TaxiiView(APIView):
+    # TAXII 2.1 is its own specification, not part of the /api/v1 OpenAPI document.
+    schema = None
     permission_classes = [TokenHasScope]
     renderer_classes = [TaxiiRenderer]
 
