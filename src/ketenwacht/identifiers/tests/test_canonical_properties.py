@@ -185,12 +185,22 @@ def test_url_spellings_meet_and_are_idempotent(
     assert_idempotent(canonical)
 
 
+def canonical_public_suffix_refused(name: str) -> bool:
+    try:
+        canonicalise(name, "domain")
+    except CanonicalError as error:
+        return error.code == "domain_public_suffix"
+    return False
+
+
 @SETTINGS
 @given(labels, labels, suffixes, st.data())
 def test_domain_spellings_meet_and_are_idempotent(
     sub: str, label: str, suffix: str, data: st.DataObject
 ) -> None:
     registrable = f"{label}.{suffix}"
+    # Some generated names are public suffixes themselves (ac.be, co.uk): refused by design.
+    assume(canonical_public_suffix_refused(registrable) is False)
     spelling = data.draw(
         st.sampled_from(
             [
