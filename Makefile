@@ -68,8 +68,13 @@ openapi-check: install-dev
 	@diff -u openapi/v1.yaml $(VENV)/openapi-current.yaml && echo "openapi/v1.yaml is up to date" || \
 	  (echo "openapi/v1.yaml drifted from the code: run 'make openapi' and commit it"; exit 1)
 
+# Apps with their own catalogue (<app>/locale) are left out of the project's and done in place.
+APP_CATALOGUE_APPS = $(patsubst src/ketenwacht/%/locale,%,$(wildcard src/ketenwacht/*/locale))
+MAKEMESSAGES = makemessages -l nl --no-obsolete --ignore='conf/*' --ignore='*/tests/*' --ignore='tests/*' --ignore=browser_testing.py
 messages: install-dev
-	cd src/ketenwacht && ../../$(BIN)/django-admin makemessages -l nl --no-obsolete --ignore=conf/* && ../../$(BIN)/django-admin compilemessages
+	cd src/ketenwacht && ../../$(BIN)/django-admin $(MAKEMESSAGES) $(foreach app,$(APP_CATALOGUE_APPS),--ignore='$(app)/*')
+	for app in $(APP_CATALOGUE_APPS); do (cd src/ketenwacht/$$app && ../../../$(BIN)/django-admin $(MAKEMESSAGES)) || exit 1; done
+	cd src/ketenwacht && ../../$(BIN)/django-admin compilemessages
 
 bench: install-dev
 	$(BIN)/python -m bench

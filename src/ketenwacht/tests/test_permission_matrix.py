@@ -21,31 +21,7 @@ from django.urls.converters import IntConverter, UUIDConverter
 
 from ketenwacht.partners.constants import Role, Scope
 from ketenwacht.partners.tests.factories import make_token
-
-ROLES = [None, *Role.values]  # None = anonymous
-STAFF = frozenset(Role.values)
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page open to ``roles`` (``None`` in roles = anonymous too)."""
-
-    roles: frozenset[str | None]
-
-
-@dataclass(frozen=True)
-class Api:
-    """An API endpoint needing ``scope`` (``None`` = public)."""
-
-    scope: str | None
-
-
-PUBLIC_PAGE = Page(frozenset(ROLES))
-
-
-def page(*roles: str) -> Page:
-    return Page(frozenset(roles))
-
+from ketenwacht.tests.matrix import PUBLIC_PAGE, ROLES, STAFF, Api, Page, app_rows, page
 
 ALERT_READERS = page(
     Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM
@@ -223,6 +199,10 @@ EXPECTED: dict[str, Page | Api] = {
     "identifiers:dispute": page(Role.PROGRAMME_TEAM),
     "identifiers:dispute_evidence": page(Role.PROGRAMME_TEAM),
 }
+
+_DECLARED_TWICE = set(EXPECTED) & set(app_rows())
+assert not _DECLARED_TWICE, f"declared twice in the permission matrix: {sorted(_DECLARED_TWICE)}"
+EXPECTED.update(app_rows())
 
 # Patterns outside our control that need no entry (static files in DEBUG only).
 IGNORED_PREFIXES = ("static/",)

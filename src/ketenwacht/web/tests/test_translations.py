@@ -12,9 +12,11 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-CATALOGUE_DIR = Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES"
-PO_FILE = CATALOGUE_DIR / "django.po"
-MO_FILE = CATALOGUE_DIR / "django.mo"
+PROJECT_CATALOGUE = Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES"
+# Apps may keep their own catalogue (``<app>/locale``); Django finds it, and it is held to the
+# same rules as the project's.
+APP_CATALOGUES = sorted(Path(settings.LOCALE_PATHS[0]).parent.glob("*/locale/nl/LC_MESSAGES"))
+CATALOGUES = [PROJECT_CATALOGUE, *APP_CATALOGUES]
 
 DUTCH_DOORS = [
     "Ik ben opgelicht",
@@ -110,9 +112,14 @@ def _append(entry: PoEntry, target: tuple[str, int], value: str) -> None:
         setattr(entry, name, (getattr(entry, name) or "") + value)
 
 
+@pytest.fixture(scope="module", params=CATALOGUES, ids=lambda path: path.parent.parent.parent.name)
+def catalogue(request: pytest.FixtureRequest) -> Path:
+    return Path(request.param)
+
+
 @pytest.fixture(scope="module")
-def po_entries() -> list[PoEntry]:
-    entries = parse_po(PO_FILE)
+def po_entries(catalogue: Path) -> list[PoEntry]:
+    entries = parse_po(catalogue / "django.po")
     assert entries[0].msgid == "", "the header entry comes first"
     return entries[1:]
 
@@ -162,8 +169,8 @@ def test_translations_keep_placeholders_and_html_tags(po_entries: list[PoEntry])
     assert broken == []
 
 
-def test_compiled_catalogue_matches_the_po_file(po_entries: list[PoEntry]) -> None:
-    with MO_FILE.open("rb") as mo:
+def test_compiled_catalogue_matches_the_po_file(catalogue: Path, po_entries: list[PoEntry]) -> None:
+    with (catalogue / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
     expected: dict[object, str] = {}
     for entry in po_entries:
