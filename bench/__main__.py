@@ -27,29 +27,53 @@ def _modules(only: list[str]) -> list[str]:
     return [n for n in names if not only or any(o in n for o in only)]
 
 
-def _format(rows: list[dict[str, Any]]) -> str:
-    lines = [
-        "| benchmark | figure | raw limit (same run) | ratio | target |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for row in rows:
-        ratio = row.get("ratio")
-        lines.append(
-            f"| {row['name']} | {row['figure']:,.1f} {row['unit']} | "
-            f"{row.get('raw', '') if row.get('raw') is None else format(row['raw'], ',.1f')} "
-            f"{row.get('raw_unit', row['unit']) if row.get('raw') is not None else ''} | "
-            f"{'' if ratio is None else format(ratio, '.2f')} | {row.get('target', '')} |"
-        )
-    return "\n".join(lines)
+HEADER = [
+    "| benchmark | figure | raw limit (same run) | ratio | target | measured |",
+    "| --- | --- | --- | --- | --- | --- |",
+]
 
 
-def _record(table: str) -> None:
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    block = (
-        f"{START}\nLast run: {stamp} on {platform.machine()} with {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}.\n\n{table}\n{END}"
+def _format_row(row: dict[str, Any], stamp: str) -> str:
+    ratio = row.get("ratio")
+    raw = row.get("raw")
+    raw_text = "" if raw is None else f"{raw:,.1f} {row.get('raw_unit', row['unit'])}"
+    return (
+        f"| {row['name']} | {row['figure']:,.1f} {row['unit']} | {raw_text} | "
+        f"{'' if ratio is None else format(ratio, '.2f')} | {row.get('target', '')} | {stamp} |"
     )
+
+
+def _row_name(line: str) -> str:
+    return line.split("|")[1].strip()
+
+
+def _recorded_rows(text: str) -> list[str]:
+    """The table lines already on the page (rows of benchmarks not run this time stay)."""
+    if START not in text or END not in text:
+        return []
+    block = text[text.index(START) : text.index(END)]
+    lines = [line for line in block.splitlines() if line.startswith("| ")]
+    return [line for line in lines if line not in HEADER and _row_name(line) != "benchmark"]
+
+
+def _merge(old_lines: list[str], new_lines: list[str]) -> list[str]:
+    """Rows of this run replace recorded rows of the same name; the others are kept."""
+    fresh = {_row_name(line) for line in new_lines}
+    return sorted(
+        [line for line in old_lines if _row_name(line) not in fresh] + new_lines, key=_row_name
+    )
+
+
+def _record(rows: list[dict[str, Any]]) -> None:
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
+    lines = _merge(_recorded_rows(text), [_format_row(row, stamp) for row in rows])
+    block = (
+        f"{START}\nMachine: {platform.machine()} with {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; each row says when it was measured.\n\n"
+        + "\n".join(HEADER + lines)
+        + f"\n{END}"
+    )
     if START in text and END in text:
         text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
     else:
@@ -69,10 +93,10 @@ def main() -> int:
         print(f"running {name} …", flush=True)
         module = importlib.import_module(f"bench.{name}")
         rows.extend(module.run())
-    table = _format(rows)
-    print(table)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print("\n".join(HEADER + [_format_row(row, stamp) for row in rows]))
     if not args.no_record and rows:
-        _record(table)
+        _record(rows)
     return 0
 
 
