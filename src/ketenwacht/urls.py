@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("ketenwacht.shield.urls")),
     path("", include("ketenwacht.intake.urls")),
     path("", include("ketenwacht.identifiers.urls")),
+    path("portal/cases/", include("ketenwacht.cases.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("ketenwacht.api.urls")),
     path("taxii2/", include("ketenwacht.alerts.exchange.urls")),

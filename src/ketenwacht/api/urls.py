@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ketenwacht.intake.api.urls")),
     path("", include("ketenwacht.alerts.api.urls")),
     path("", include("ketenwacht.shield.api.urls")),
+    path("", include("ketenwacht.cases.api.urls")),
     path("problems/<slug:code>", problem_type_view, name="api-problem-type"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

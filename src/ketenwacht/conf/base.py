@@ -77,11 +77,13 @@ INSTALLED_APPS = [
     "ketenwacht.alerts",
     "ketenwacht.shield",
     "ketenwacht.intake",
+    "ketenwacht.cases",
 ]
 
 MIDDLEWARE = [
     "ketenwacht.ops.request_id.RequestIdMiddleware",
     "ketenwacht.ops.metrics.MetricsMiddleware",
+    "ketenwacht.ops.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ketenwacht.ops.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -230,6 +232,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "ketenwacht.identifiers.tasks.purge_closed_work",
         "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
     },
+    "cases-refresh-priorities": {
+        "task": "ketenwacht.cases.tasks.refresh_priorities",
+        "schedule": float(env("KETENWACHT_CASES_REFRESH_SECONDS", "86400")),
+    },
+    "cases-purge-suspect-locations": {
+        "task": "ketenwacht.cases.tasks.purge_suspect_locations",
+        "schedule": 3600.0,
+    },
     "shield-expire-blocks": {
         "task": "ketenwacht.shield.tasks.expire_blocks",
         "schedule": float(env("KETENWACHT_SHIELD_EXPIRE_SECONDS", "300")),
@@ -294,6 +304,13 @@ KETENWACHT = {
     # member). See docs/intake.md.
     "INTAKE_SIGHTINGS_GROUP": env("KETENWACHT_INTAKE_SIGHTINGS_GROUP", "slachtofferintake"),
     "INTAKE_SIGHTINGS_ORGANISATION": env("KETENWACHT_INTAKE_SIGHTINGS_ORGANISATION"),
+    # Cases (docs/cases.md): hub limits, priority weights ("victims=0.3,damage=0.25,…"), and
+    # how much a victim's status page may say about the cluster (none, linked, unit).
+    "CASES_HUB_MAX_REPORTS": env("KETENWACHT_CASES_HUB_MAX_REPORTS", "50"),
+    "CASES_HUB_MIN_FAMILIES": env("KETENWACHT_CASES_HUB_MIN_FAMILIES", "2"),
+    "CASES_HUB_ABSOLUTE_MAX": env("KETENWACHT_CASES_HUB_ABSOLUTE_MAX", "500"),
+    "CASES_PRIORITY_WEIGHTS": env("KETENWACHT_CASES_PRIORITY_WEIGHTS"),
+    "CASES_VICTIM_FEEDBACK": env("KETENWACHT_CASES_VICTIM_FEEDBACK", "unit"),
 }
 
 LOGGING = {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 
 from ketenwacht.errors import PermissionDeniedError
-from ketenwacht.partners.constants import MARKING_ORDER, Marking, Role, Scope
+from ketenwacht.partners.constants import MARKING_ORDER, Marking, Role, Scope, Sector
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -73,6 +73,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM}
     ),
     "knowledge.manage": frozenset({Role.PROGRAMME_TEAM}),
+    # cases: clusters of linked reports are for police and prosecutor only. The role is
+    # police_analyst AND the organisation's sector is police or prosecutor (may_see_clusters);
+    # the programme team edits the routing rules but sees no clusters.
+    "cases.view": frozenset({Role.POLICE_ANALYST}),
+    "cases.work": frozenset({Role.POLICE_ANALYST}),
+    "cases.reveal": frozenset({Role.POLICE_ANALYST}),
+    "cases.hubs_manage": frozenset({Role.POLICE_ANALYST}),
+    "cases.routing_manage": frozenset({Role.PROGRAMME_TEAM}),
 }
 
 
@@ -440,3 +448,25 @@ def may_read_marked(actor: Actor, item: MarkedFacts, *, route: str) -> bool:
 
 def may_manage_knowledge(actor: Actor) -> bool:
     return actor.user is not None and can(actor, "knowledge.manage")
+
+
+# --- Cases: clusters of linked reports (police and public prosecutor only) -----------------
+
+CASE_SECTORS = frozenset({Sector.POLICE, Sector.PROSECUTOR})
+
+
+def may_see_clusters(actor: Actor) -> bool:
+    """A police analyst of a police or public-prosecutor organisation (or the system).
+
+    There is no separate prosecutor role: the prosecutor's analysts hold ``police_analyst`` in
+    an organisation of sector ``prosecutor``. The same role in any other sector sees nothing.
+    """
+    if actor.is_system:
+        return True
+    return (
+        actor.user is not None
+        and actor.organisation is not None
+        and actor.organisation.is_active
+        and actor.organisation.sector in CASE_SECTORS
+        and can(actor, "cases.view")
+    )

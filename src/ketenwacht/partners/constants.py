@@ -50,6 +50,11 @@ class Scope(models.TextChoices):
         _("Forward reported messages (SMS) to the anti-phishing shield"),
     )
     SHIELD_RPZ = "shield:rpz", _("Download the anti-phishing shield's DNS block list (RPZ)")
+    CASES_REPORT = "cases:report", _("Push police reports and incident reports to cases")
+    CASES_SUSPECT_POSTCODE = (
+        "cases:suspect_postcode",
+        _("Supply the postcode area of an account holder named in cases (banks)"),
+    )
 
 
 class Marking(models.TextChoices):

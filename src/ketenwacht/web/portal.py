@@ -49,18 +49,6 @@ TILES = [
         _("Webhooks and daily e-mail digests of new alerts for your organisation."),
     ),
     Tile(
-        "intake.desk_inbox",
-        "intake:inbox",
-        _("Referral inbox"),
-        _("Warm referrals of victims to your desk: accept, follow up, ask for more."),
-    ),
-    Tile(
-        "intake.assisted",
-        "intake:assisted",
-        _("Intake by phone"),
-        _("Fill in the victims' questionnaire with a caller on the phone."),
-    ),
-    Tile(
         "knowledge.view",
         "knowledge:index",
         _("Knowledge and collaboration"),
@@ -83,6 +71,24 @@ TILES = [
         "intake:assisted",
         _("Intake by phone"),
         _("Fill in the victims' questionnaire with a caller on the phone."),
+    ),
+    Tile(
+        "cases.view",
+        "cases:list",
+        _("Clusters"),
+        _("Reports linked by shared identifiers, by priority per police unit."),
+    ),
+    Tile(
+        "cases.hubs_manage",
+        "cases:hubs",
+        _("Hub identifiers"),
+        _("Identifiers that no longer link reports (support addresses, spoofed numbers)."),
+    ),
+    Tile(
+        "cases.routing_manage",
+        "cases:rules",
+        _("Routing of clusters"),
+        _("The ordered rules that send clusters to police units."),
     ),
     Tile(
         "identifiers.check",

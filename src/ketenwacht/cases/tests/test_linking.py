@@ -1,0 +1,160 @@
+"""Incremental linking against the full rebuild and a pure oracle.
+
+The property: after any sequence of reports added (and some removed) one at a time, the
+clusters are exactly the connected components the full rebuild finds, and exactly what a
+breadth-first search over the same links says, with hubs decided on the final counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings, target
+from hypothesis import strategies as st
+
+from ketenwacht.cases import hubs, summary
+from ketenwacht.cases.components import partition as pure_partition
+from ketenwacht.cases.config import hub_limits, priority_weights
+from ketenwacht.cases.constants import ClusterEventKind, ClusterState
+from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Report, ReportLink
+from ketenwacht.cases.rebuild import rebuild
+from ketenwacht.cases.tests.factories import add, cluster_of, make_pseudonyms, partition, remove
+
+pytestmark = pytest.mark.django_db
+
+FRAUD_TYPES = ["purchase", "sales", "phishing", "bankhelpdesk", "romance"]
+
+adding: st.SearchStrategy[tuple[str, Any, Any]] = st.tuples(
+    st.just("add"),
+    st.sampled_from(FRAUD_TYPES),
+    st.one_of(
+        st.sets(st.integers(0, 5), min_size=1, max_size=3),
+        st.just(frozenset()),  # a report without usable identifiers
+    ),
+)
+removing: st.SearchStrategy[tuple[str, Any, Any]] = st.tuples(
+    st.just("remove"), st.integers(0, 50), st.just(frozenset())
+)
+# Mostly additions (so identifiers pass the hub limits), some removals (so they fall back).
+operations_strategy = st.lists(
+    st.one_of(adding, adding, adding, adding, adding, removing), min_size=6, max_size=24
+)
+
+
+def _oracle() -> set[frozenset[int]]:
+    """Components by breadth-first search, hubs decided from the final counts."""
+    limits = hub_limits()
+    links = list(ReportLink.objects.values_list("report_id", "pseudonym_id"))
+    fraud = dict(Report.objects.values_list("pk", "fraud_type"))
+    per_key: dict[int, Counter[str]] = {}
+    for report_id, pid in links:
+        per_key.setdefault(pid, Counter())[fraud[report_id]] += 1
+    overrides = dict(Hub.objects.values_list("pseudonym_id", "override"))
+    excluded = {
+        pid
+        for pid, counts in per_key.items()
+        if hubs.is_excluded(
+            hubs.auto_reason(sum(counts.values()), counts, False, limits),
+            overrides.get(pid, "auto"),
+        )
+    }
+    return set(pure_partition(fraud, links, excluded=frozenset(excluded)))
+
+
+def _assert_stored_summaries_are_fresh() -> None:
+    """Summaries kept up to date by increments equal a summary computed from scratch."""
+    clusters = list(Cluster.objects.filter(is_active=True))
+    fresh = summary.facts_of([c.pk for c in clusters])
+    today = timezone.localdate()
+    for cluster in clusters:
+        expected = summary.summarise(fresh[cluster.pk], today=today, weights=priority_weights())
+        stored = {name: getattr(cluster, name) for name in summary.Summary.FIELDS}
+        assert stored == {name: getattr(expected, name) for name in summary.Summary.FIELDS}
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=operations_strategy)
+def test_incremental_equals_rebuild_and_oracle(
+    small_hubs: dict[str, Any], operations: list[tuple[str, Any, Any]]
+) -> None:
+    pool = make_pseudonyms(6)
+    try:
+        with transaction.atomic():
+            added: list[Report] = []
+            for kind, first, keys in operations:
+                if kind == "add":
+                    added.append(add([pool[k] for k in keys], fraud_type=first))
+                elif added:
+                    remove(added.pop(first % len(added)))
+            incremental = partition()
+            target(float(Hub.objects.filter(is_excluded=True).count()), label="hubs")
+            assert incremental == _oracle()
+            # Every active cluster has two or more reports; no report points at an ended one.
+            active = set(Cluster.objects.filter(is_active=True).values_list("pk", flat=True))
+            used = Counter(
+                Report.objects.exclude(cluster=None).values_list("cluster_id", flat=True)
+            )
+            assert set(used) == active and all(n >= 2 for n in used.values())
+            _assert_stored_summaries_are_fresh()
+            before = dict(Report.objects.values_list("pk", "cluster_id"))
+            rebuild()
+            assert partition() == incremental
+            # Nothing changed, so the rebuild kept every cluster id.
+            assert dict(Report.objects.values_list("pk", "cluster_id")) == before
+            transaction.set_rollback(True)
+    finally:
+        from ketenwacht.identifiers.models import Pseudonym
+
+        Pseudonym.objects.filter(pk__in=pool).delete()
+
+
+def test_reports_sharing_an_identifier_form_one_cluster() -> None:
+    iban, phone, other = make_pseudonyms(3)
+    a = add([iban])
+    b = add([iban, phone])
+    c = add([phone])
+    single = add([other])
+    assert partition() == {frozenset({a.pk, b.pk, c.pk}), frozenset({single.pk})}
+    cluster = cluster_of(a.pk)
+    assert cluster.is_active
+
+
+def test_a_report_joining_two_clusters_merges_them_into_the_one_furthest_along() -> None:
+    x, y = make_pseudonyms(2)
+    first = [add([x]) for _ in range(3)]
+    second = [add([y]) for _ in range(2)]
+    big = cluster_of(first[0].pk)
+    small = cluster_of(second[0].pk)
+    Cluster.objects.filter(pk=small.pk).update(state=ClusterState.INVESTIGATION)
+    bridge = add([x, y])
+    assert bridge.cluster_id == small.pk  # the investigation keeps its cluster
+    big.refresh_from_db()
+    assert not big.is_active and big.merged_into_id == small.pk
+    assert ClusterEvent.objects.filter(cluster=big, kind=ClusterEventKind.MERGED_INTO).exists()
+    assert ClusterEvent.objects.filter(cluster=small, kind=ClusterEventKind.ABSORBED).exists()
+
+
+def test_a_report_without_usable_identifiers_stays_single() -> None:
+    lonely = add([])
+    assert lonely.cluster_id is None
+    assert not ReportLink.objects.filter(report=lonely).exists()
+
+
+def test_removing_the_bridge_splits_the_cluster() -> None:
+    x, y = make_pseudonyms(2)
+    left = [add([x]) for _ in range(2)]
+    right = [add([y]) for _ in range(3)]
+    bridge = add([x, y])
+    assert len({r.cluster_id for r in Report.objects.all()}) == 1
+    remove(bridge)
+    assert partition() == {frozenset(r.pk for r in left), frozenset(r.pk for r in right)}
+    kinds = set(ClusterEvent.objects.values_list("kind", flat=True))
+    assert ClusterEventKind.SPLIT in kinds
