@@ -106,3 +106,57 @@ def record_intake_sightings(intake_id: UUID) -> int:
             details={"recorded": result.recorded, "failed": result.failed, "group": group.slug},
         )
     return result.recorded
+
+
+def link_intake_to_cases(intake_id: UUID) -> bool:
+    """Link a sent intake to the police's cases (``ketenwacht.cases``) when the victim agreed
+    that the fraudster's details may be used to warn the police (the sightings agreement).
+
+    Only pseudonyms of the identifiers reach cases, with the fraud type, damage, date, the
+    four-digit postcode and age group (for the cluster's summary and routing). Idempotent per
+    intake. Returns whether a report was linked.
+    """
+    from ketenwacht.cases.services import case_report_link_intake
+    from ketenwacht.identifiers.canonical import Canonical, CanonicalError, canonicalise
+    from ketenwacht.intake.services import intake_facts
+
+    intake = Intake.objects.select_related("questionnaire").filter(pk=intake_id).first()
+    if intake is None or not intake.is_submitted or not intake.sightings_consent:
+        return False
+    facts = intake_facts(intake)
+    identifiers: list[Canonical] = []
+    for item in facts.identifiers:
+        try:
+            identifiers.append(canonicalise(item["value"], item.get("kind") or None))
+        except CanonicalError:
+            continue
+    if not identifiers:
+        return False
+    submitted = intake.submitted_at or timezone.now()
+    try:
+        case_report_link_intake(
+            actor=SYSTEM,
+            intake_id=intake.pk,
+            fraud_type=facts.fraud_types[0] if facts.fraud_types else "other",
+            damage_cents=intake.amount_cents,
+            occurred_on=intake.happened_on,
+            postcode4=intake.postcode,
+            age_band=intake.age_band,
+            identifiers=identifiers,
+            reported_on=timezone.localdate(submitted),
+        )
+    except DomainError as error:
+        logger.warning("Intake %s: not linked to cases: %s", intake.reference, error)
+        return False
+    return True
+
+
+def unlink_intakes_from_cases(intake_ids: list[UUID]) -> int:
+    """Take purged intakes out of the police's cases; returns how many were linked."""
+    from ketenwacht.cases.services import case_report_unlink_intake
+
+    return sum(
+        1
+        for intake_id in intake_ids
+        if case_report_unlink_intake(actor=SYSTEM, intake_id=intake_id)
+    )

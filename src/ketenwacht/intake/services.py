@@ -450,10 +450,11 @@ def intake_submit(*, actor: Actor, intake: Intake, submission: Submission) -> In
             },
         )
         if submission.sightings_consent and facts.identifiers:
-            from ketenwacht.intake.integration import record_intake_sightings
+            from ketenwacht.intake.integration import link_intake_to_cases, record_intake_sightings
 
             intake_id = locked.pk
             transaction.on_commit(lambda: record_intake_sightings(intake_id), robust=True)
+            transaction.on_commit(lambda: link_intake_to_cases(intake_id), robust=True)
     return locked
 
 
@@ -901,6 +902,8 @@ class PurgeResult:
 def intakes_purge(*, now: datetime | None = None, batch_size: int = 1000) -> PurgeResult:
     """Delete what ADR 0003 no longer allows keeping: abandoned drafts after 30 days, sent
     intakes (with referrals, history, contact details) once their term has passed."""
+    from ketenwacht.intake.integration import unlink_intakes_from_cases
+
     moment = now or timezone.now()
     drafts = intakes = referrals = 0
     while True:
@@ -913,6 +916,9 @@ def intakes_purge(*, now: datetime | None = None, batch_size: int = 1000) -> Pur
             if not due:
                 break
             ids = [pk for pk, _status in due]
+            unlink_intakes_from_cases(
+                [pk for pk, status in due if status == IntakeStatus.SUBMITTED]
+            )
             referrals += Referral.objects.filter(intake_id__in=ids).count()
             Intake.objects.filter(pk__in=ids).delete()
             drafts += sum(1 for _pk, status in due if status == IntakeStatus.DRAFT)

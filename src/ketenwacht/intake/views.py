@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ketenwacht.cases.selectors import cluster_feedback_for_intake
 from ketenwacht.errors import DomainError, NotFoundError
 from ketenwacht.intake import security, selectors, services
 from ketenwacht.intake.constants import (
@@ -578,6 +579,7 @@ def status_view(request: HttpRequest, reference: str, secret: str) -> HttpRespon
         "email_form": email_form,
         "link": _link_kwargs(intake, secret),
         "status_url": _status_url(request, intake, secret),
+        "cases_feedback": cluster_feedback_for_intake(intake.pk),
     }
     return render(request, "intake/status.html", context, status=status)
 
