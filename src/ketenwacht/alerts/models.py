@@ -278,3 +278,29 @@ class Subscription(models.Model):
         if self.fraud_types and fraud_type_code not in self.fraud_types:
             return False
         return not self.markings or marking in self.markings
+
+
+class ExchangeStatus(models.Model):
+    """The TAXII 2.1 status resource of one ``POST …/objects/``: what was added, what failed.
+
+    An envelope is imported whole or not at all, so the status is written ``complete`` at once;
+    ``successes`` and ``failures`` hold ``{"id", "version"[, "message"]}`` per object. Only the
+    organisation that posted reads it.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.ForeignKey("partners.SharingGroup", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, default="complete")
+    total_count = models.PositiveIntegerField(default=0)
+    successes = models.JSONField(default=list, blank=True)
+    failures = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.uuid}: {len(self.successes)}/{self.total_count}"

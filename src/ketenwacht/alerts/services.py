@@ -17,6 +17,7 @@ Public services (``actor=`` always explicit):
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -290,9 +291,11 @@ def alert_create(
     channels: Iterable[str] = (),
     marking: str = DEFAULT_MARKING,
     recipients: Iterable[int] = (),
+    alert_uuid: uuid.UUID | None = None,
 ) -> Alert:
     """A draft in the actor's organisation's name, version 1. The text may still hold personal
-    data (the scan shows it); sharing refuses until it is resolved."""
+    data (the scan shows it); sharing refuses until it is resolved. ``alert_uuid`` keeps the id
+    an exchange partner gave it (a STIX report id), so the partner finds it again."""
     _require_author_rights(actor)
     if actor.organisation is None:
         raise PermissionDeniedError("Alleen namens een organisatie. / Only for an organisation.")
@@ -311,6 +314,13 @@ def alert_create(
         author_organisation=actor.organisation,
         created_by=actor.user,
     )
+    if alert_uuid is not None:
+        if Alert.objects.filter(uuid=alert_uuid).exists():
+            raise ConflictError(
+                "Een melding met dit id bestaat al. / An alert with this id already exists.",
+                code="alert_exists",
+            )
+        alert.uuid = alert_uuid
     named = _clean_recipients(group, recipients)
     with transaction.atomic():
         alert.save()
