@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("ketenwacht.intake.urls")),
     path("", include("ketenwacht.identifiers.urls")),
     path("portal/cases/", include("ketenwacht.cases.urls")),
+    path("portal/stats/", include("ketenwacht.stats.urls")),
+    path("statistieken/", include("ketenwacht.stats.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("ketenwacht.api.urls")),
     path("taxii2/", include("ketenwacht.alerts.exchange.urls")),

@@ -74,10 +74,12 @@ INSTALLED_APPS = [
     # capabilities
     "ketenwacht.knowledge",
     "ketenwacht.identifiers",
+    "ketenwacht.privatecheck",
     "ketenwacht.alerts",
     "ketenwacht.shield",
     "ketenwacht.intake",
     "ketenwacht.cases",
+    "ketenwacht.stats",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +245,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "shield-expire-blocks": {
         "task": "ketenwacht.shield.tasks.expire_blocks",
         "schedule": float(env("KETENWACHT_SHIELD_EXPIRE_SECONDS", "300")),
+    },
+    "stats-detect-spikes": {
+        "task": "ketenwacht.stats.tasks.detect_spikes",
+        "schedule": float(env("KETENWACHT_STATS_SPIKES_SECONDS", "86400")),
     },
 }
 

@@ -81,6 +81,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "cases.reveal": frozenset({Role.POLICE_ANALYST}),
     "cases.hubs_manage": frozenset({Role.POLICE_ANALYST}),
     "cases.routing_manage": frozenset({Role.PROGRAMME_TEAM}),
+    # statistics: partners see their own figures beside the chain total and deliver figures;
+    # the programme team drafts factsheets (published only by consent of every partner).
+    "stats.view": frozenset(
+        {Role.PARTNER_ANALYST, Role.DESK_AGENT, Role.POLICE_ANALYST, Role.PROGRAMME_TEAM}
+    ),
+    "stats.submit": frozenset({Role.PARTNER_ANALYST, Role.POLICE_ANALYST}),
+    "stats.manage": frozenset({Role.PROGRAMME_TEAM}),
 }
 
 

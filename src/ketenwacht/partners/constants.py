@@ -55,6 +55,7 @@ class Scope(models.TextChoices):
         "cases:suspect_postcode",
         _("Supply the postcode area of an account holder named in cases (banks)"),
     )
+    STATS_FIGURES = "stats:figures", _("Deliver and read your organisation's monthly figures")
 
 
 class Marking(models.TextChoices):
