@@ -7,7 +7,8 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-postgres test-browser lint format typecheck openapi openapi-check bench messages ci install install-dev clean
+.PHONY: run test test-postgres test-browser lint format typecheck openapi openapi-check bench messages ci install install-dev clean \
+	prod-local faults load security
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +79,21 @@ messages: install-dev
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+## Production on loopback: two gunicorn apps, two Celery workers and beat behind a TCP
+## balancer, on the local PostgreSQL and an own Redis (Ctrl-C stops). See suites/prod_local.py.
+prod-local: install-dev
+	$(BIN)/python -m suites.prod_local up
+
+## Reliability and security suites against prod-local (docs/operations/README.md).
+faults: install-dev
+	$(BIN)/pytest -p no:xdist -q suites/test_prod_local.py suites/faults
+
+load: install-dev
+	$(BIN)/python -m suites.load $(LOAD_ARGS)
+
+security: install-dev
+	$(BIN)/pytest -p no:xdist -q suites/security
 
 ci:
 	bash .ci/run
