@@ -22,16 +22,24 @@ def _canonical_numbers(value: Any) -> Any:
     return value
 
 
-def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    """SHA-256 over the previous hash and the canonical JSON of the event's content."""
-    canonical = json.dumps(
+def canonical_json(content: dict[str, Any]) -> str:
+    """The canonical JSON of an event's content: the text its hash covers after the link."""
+    return json.dumps(
         _canonical_numbers(content),
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
         allow_nan=False,
     )
-    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and the canonical JSON of the event's content.
+
+    ``hex(sha256(utf8(prev_hash || "\\n" || canonical_json(content))))``; PostgreSQL appends
+    compute the same in SQL (``audit.services``).
+    """
+    return hashlib.sha256(f"{prev_hash}\n{canonical_json(content)}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

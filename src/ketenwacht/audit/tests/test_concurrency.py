@@ -50,3 +50,29 @@ def test_parallel_appends_keep_the_chain_valid() -> None:
     assert audit_chain_first_break() is None
     # Both threads really interleaved or at least both wrote.
     assert {event.action.split(".")[0] for event in events} == {"thread0", "thread1"}
+
+
+def test_postgres_append_formats_time_like_isoformat() -> None:
+    """The append's SQL renders the time as ``datetime.isoformat()`` does (it is hashed)."""
+    from datetime import UTC, datetime
+
+    from ketenwacht.audit.services import _ISO_TIME
+
+    moments = [
+        datetime(2026, 11, 28, 17, 0, 0, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    with connection.cursor() as cursor:
+        for moment in moments:
+            cursor.execute(f"SELECT {_ISO_TIME} FROM (SELECT %s::timestamptz AS t) AS c", [moment])
+            assert cursor.fetchone()[0] == moment.isoformat()
+
+
+def test_postgres_appends_outside_a_transaction_keep_time_order() -> None:
+    """Appends in autocommit mode (the checks' way) chain and verify, times in chain order."""
+    for number in range(5):
+        audit_record(actor=None, action="autocommit", details={"n": number, "text": "é €"})
+    events = list(AuditEvent.objects.order_by("id"))
+    assert [e.time for e in events] == sorted(e.time for e in events)
+    assert audit_chain_first_break() is None
