@@ -90,3 +90,5 @@ INDICATOR_NOTE_MAX = 200
 WITHDRAW_REASON_MAX = 1000
 # Webhooks and digests carry no indicator at all beyond this many (a digest is a pointer).
 MAX_INDICATORS = 200
+# An imported event (MISP) may name more: one bulk import of at most this many.
+MAX_IMPORTED_INDICATORS = 10_000

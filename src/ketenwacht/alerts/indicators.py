@@ -21,6 +21,7 @@ __all__ = [
     "display_hint",
     "is_bsn_like",
     "pseudonym_for",
+    "pseudonyms_for",
     "seal",
     "unseal",
 ]
@@ -66,6 +67,47 @@ def pseudonym_for(canonical: Canonical) -> Pseudonym:
             )
     except IntegrityError:  # created concurrently
         return Pseudonym.objects.get(digest=digest, key_version=version)
+
+
+def pseudonyms_for(
+    canonicals: list[Canonical], chunk: int = 2000
+) -> dict[tuple[str, str], Pseudonym]:
+    """``pseudonym_for`` for many values at once: a query per chunk, one bulk insert of the new.
+
+    Keyed by ``(kind, canonical value)``; a value stored under an older key version keeps it.
+    """
+    ring = pseudonyms.keyring()
+    wanted = list(dict.fromkeys((c.kind, c.value) for c in canonicals))
+    hints = {(c.kind, c.value): display_hint(c) for c in canonicals}
+    found: dict[tuple[str, str], Pseudonym] = {}
+    for start in range(0, len(wanted), chunk):
+        index: dict[tuple[int, bytes], tuple[str, str]] = {}
+        for kind, value in wanted[start : start + chunk]:
+            for version, digest in pseudonyms.digests_by_version(kind, value, ring).items():
+                index[(version, digest)] = (kind, value)
+        digests = [digest for _version, digest in index]
+        for pseudonym in Pseudonym.objects.filter(digest__in=digests):
+            key = index.get((pseudonym.key_version, bytes(pseudonym.digest)))
+            if key is not None:
+                found.setdefault(key, pseudonym)
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        new = []
+        for kind, value in missing:
+            version, digest = pseudonyms.current_digest(kind, value, ring)
+            new.append(
+                Pseudonym(
+                    kind=kind, key_version=version, digest=digest, display_hint=hints[(kind, value)]
+                )
+            )
+        Pseudonym.objects.bulk_create(new, ignore_conflicts=True, batch_size=chunk)
+        by_digest = {bytes(p.digest): key for p, key in zip(new, missing, strict=True)}
+        version = ring.current_version
+        for start in range(0, len(new), chunk):
+            part = [p.digest for p in new[start : start + chunk]]
+            for pseudonym in Pseudonym.objects.filter(digest__in=part, key_version=version):
+                found[by_digest[bytes(pseudonym.digest)]] = pseudonym
+    return found
 
 
 def seal(canonical: Canonical) -> tuple[bytes, bytes]:

@@ -32,6 +32,7 @@ from ketenwacht.alerts.constants import (
     BODY_MAX,
     DEFAULT_MARKING,
     INDICATOR_NOTE_MAX,
+    MAX_IMPORTED_INDICATORS,
     MAX_INDICATORS,
     SUMMARY_MAX,
     TITLE_MAX,
@@ -654,6 +655,115 @@ def alert_indicator_add(
         indicator = _add_indicator(locked, actor=actor, canonical=canonical, note=note)
         _after_content_change(locked, actor=actor, note="indicator added")
     return indicator
+
+
+@dataclass(frozen=True)
+class IndicatorImportError:
+    index: int
+    code: str
+    detail: str
+
+
+class IndicatorsRejected(ValidationFailed):
+    """A bulk import with bad items: nothing was added. ``errors`` lists every bad item."""
+
+    code = "indicators_rejected"
+
+    def __init__(self, errors: Sequence[IndicatorImportError]) -> None:
+        super().__init__(
+            f"{len(errors)} indicator(en) ongeldig; niets toegevoegd. / {len(errors)} invalid "
+            "indicator(s); nothing was added."
+        )
+        self.errors = list(errors)
+
+
+def alert_indicators_import(*, actor: Actor, alert: Alert, items: Sequence[tuple[str, str]]) -> int:
+    """Many ``(kind, value)`` indicators at once (an imported event): all or none.
+
+    The same rules as ``alert_indicator_add`` (canonical form, BSNs refused, the agreement's
+    kinds, raw value kept only where the agreement allows), but one lock, one pseudonym query
+    per chunk, one bulk insert, one audit row and one new version. A value named twice (or
+    already on the alert) is one indicator. Returns the number of indicators added.
+    """
+    if len(items) > MAX_IMPORTED_INDICATORS:
+        raise _invalid(
+            f"Hoogstens {MAX_IMPORTED_INDICATORS} indicatoren per import. / At most "
+            f"{MAX_IMPORTED_INDICATORS} indicators per import.",
+            code="too_many_indicators",
+        )
+    errors: list[IndicatorImportError] = []
+    canonicals: list[indicators.Canonical] = []
+    for index, (kind, value) in enumerate(items):
+        try:
+            canonicals.append(indicators.canonical_of(value, kind or None))
+        except indicators.CanonicalError as error:
+            errors.append(IndicatorImportError(index, error.code, str(error)))
+    with transaction.atomic():
+        locked = _lock_for_write(actor, alert)
+        if locked.is_withdrawn:
+            raise ConflictError(
+                "Een ingetrokken melding kan niet meer worden gewijzigd. / A withdrawn alert "
+                "can no longer be changed.",
+                code="alert_withdrawn",
+            )
+        agreement = _agreement_for(locked)
+        failed = {error.index for error in errors}
+        index_of = [i for i in range(len(items)) if i not in failed]
+        for index, canonical in zip(index_of, canonicals, strict=True):
+            if canonical.kind not in agreement.allowed_kinds:
+                errors.append(
+                    IndicatorImportError(
+                        index,
+                        "kind_not_allowed",
+                        f"The agreement does not allow kind '{canonical.kind}'.",
+                    )
+                )
+        if errors:
+            raise IndicatorsRejected(sorted(errors, key=lambda e: e.index))
+        present = set(locked.indicators.values_list("pseudonym_id", flat=True))
+        if len(present) + len(canonicals) > MAX_IMPORTED_INDICATORS:
+            raise _invalid(
+                f"Hoogstens {MAX_IMPORTED_INDICATORS} indicatoren per melding. / At most "
+                f"{MAX_IMPORTED_INDICATORS} indicators per alert.",
+                code="too_many_indicators",
+            )
+        found = indicators.pseudonyms_for(canonicals)
+        now = timezone.now()
+        new: list[AlertIndicator] = []
+        for canonical in canonicals:
+            pseudonym = found[(canonical.kind, canonical.value)]
+            if pseudonym.pk in present:
+                continue
+            present.add(pseudonym.pk)
+            indicator = AlertIndicator(
+                alert=locked,
+                kind=canonical.kind,
+                pseudonym=pseudonym,
+                display_hint=indicators.display_hint(canonical),
+                agreement=agreement,
+                created_by=actor.user,
+                created_at=now,
+            )
+            retention = _raw_retention(agreement, canonical.kind)
+            if retention is not None:
+                indicator.raw_nonce, indicator.raw_ciphertext = indicators.seal(canonical)
+                indicator.raw_expires_at = now + retention
+            new.append(indicator)
+        AlertIndicator.objects.bulk_create(new, batch_size=2000)
+        kinds: dict[str, int] = {}
+        for indicator in new:
+            kinds[indicator.kind] = kinds.get(indicator.kind, 0) + 1
+        _audit(
+            actor,
+            "alert.indicators_import",
+            locked,
+            added=len(new),
+            kinds=kinds,
+            agreement=agreement.pk,
+        )
+        if new:
+            _after_content_change(locked, actor=actor, note=f"{len(new)} indicators imported")
+    return len(new)
 
 
 def alert_indicator_remove(*, actor: Actor, alert: Alert, indicator_id: int) -> None:

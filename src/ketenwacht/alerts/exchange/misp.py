@@ -54,6 +54,15 @@ def _attribute_uuid(alert: Alert, indicator: AlertIndicator) -> str:
     return str(stable_uuid(f"misp-attribute/{alert.uuid}/{indicator.pseudonym.reference}"))
 
 
+def organisation_of(alert: Alert) -> MispDict:
+    """MISP's creator organisation: name and a stable UUID (feeds require both)."""
+    organisation = alert.author_organisation
+    return {
+        "name": organisation.name,
+        "uuid": str(stable_uuid(f"organisation/{organisation.slug}")),
+    }
+
+
 def event_of(alert: Alert) -> MispDict:
     """The MISP event JSON (``{"Event": …}``) of one alert."""
     published = alert.shared_at or alert.created_at
@@ -68,7 +77,7 @@ def event_of(alert: Alert) -> MispDict:
             "analysis": ANALYSIS_COMPLETED,
             "threat_level_id": THREAT_LEVEL_MEDIUM,
             "distribution": DISTRIBUTION[alert.marking],
-            "Orgc": {"name": alert.author_organisation.name},
+            "Orgc": organisation_of(alert),
             "Tag": _tags(alert),
             "Attribute": [_attribute(alert, i) for i in alert.indicators.all()],
         }

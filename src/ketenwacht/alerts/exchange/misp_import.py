@@ -6,20 +6,28 @@ from a ``tlp:`` tag; without one, from the MISP distribution (never wider than t
 allowed: organisation only → AMBER+STRICT, this community → AMBER, connected communities and
 all → GREEN; sharing group → AMBER). Every problem in the input is reported with its place
 (``Event.Attribute[3].value``) before anything is written; writes run in one transaction.
+The fraud type comes from a ``ketenwacht:fraud-type=<code>`` tag (our own feed writes it) or
+the caller; MISP sightings of type 0 on an attribute become sightings of that identifier by
+the importing organisation (``identifiers``; needs ``identifiers:write`` and a fraud type).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from ketenwacht.alerts import indicators, services
 from ketenwacht.alerts.models import Alert
 from ketenwacht.errors import ValidationFailed
+from ketenwacht.identifiers.services import BatchRejected, sightings_ingest
+from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
-from ketenwacht.partners.constants import MARKING_ORDER, Marking
+from ketenwacht.partners.constants import MARKING_ORDER, Marking, Scope
 from ketenwacht.partners.models import SharingGroup
 
 ATTRIBUTE_KINDS = {
@@ -46,6 +54,8 @@ DISTRIBUTION_MARKING = {
     "4": Marking.AMBER,
 }
 TITLE_LIMIT = 200
+FRAUD_TYPE_TAG = "ketenwacht:fraud-type="
+SIGHTING_ROLE = "other"
 
 
 class MispImportError(ValidationFailed):
@@ -67,10 +77,9 @@ def marking_of(event: dict[str, Any]) -> str:
     return DISTRIBUTION_MARKING.get(str(event.get("distribution", "")), Marking.AMBER)
 
 
-def _load(payload: str | bytes | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(payload, dict):
-        data = payload
-    else:
+def _load(payload: str | bytes | dict[str, Any] | list[Any]) -> dict[str, Any]:
+    data: Any = payload
+    if isinstance(payload, str | bytes):
         try:
             data = json.loads(payload)
         except ValueError as error:
@@ -86,12 +95,54 @@ def _load(payload: str | bytes | dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _checked_attributes(
-    event: dict[str, Any],
-) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
-    """``(kind, value)`` per supported attribute and the errors, each with its place."""
+@dataclass(frozen=True)
+class Found:
+    """One supported attribute: where it was, what it names, when it was sighted."""
+
+    path: str
+    kind: str
+    value: str
+    sightings: tuple[datetime, ...]
+
+
+def _sightings(
+    attribute: dict[str, Any], path: str, errors: list[dict[str, str]]
+) -> list[datetime]:
+    """MISP sightings of type 0 ("seen"); false positives (1) and expirations (2) are skipped."""
+    entries = attribute.get("Sighting") or []
+    if not isinstance(entries, list):
+        errors.append({"path": f"{path}.Sighting", "error": "expected a list"})
+        return []
+    moments = []
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            errors.append({"path": f"{path}.Sighting[{number}]", "error": "expected an object"})
+            continue
+        if str(entry.get("type", "0")) != "0":
+            continue
+        raw = entry.get("date_sighting")
+        try:
+            moment = (
+                datetime.fromtimestamp(int(raw), tz=UTC)
+                if raw not in (None, "")
+                else timezone.now()
+            )
+        except (TypeError, ValueError, OverflowError, OSError):
+            errors.append(
+                {
+                    "path": f"{path}.Sighting[{number}].date_sighting",
+                    "error": "expected epoch seconds",
+                }
+            )
+            continue
+        moments.append(moment)
+    return moments
+
+
+def _checked_attributes(event: dict[str, Any]) -> tuple[list[Found], list[dict[str, str]]]:
+    """Each supported attribute and the errors, each with its place."""
     errors: list[dict[str, str]] = []
-    found: list[tuple[str, str]] = []
+    found: list[Found] = []
     attributes = event.get("Attribute", [])
     if not isinstance(attributes, list):
         return [], [{"path": "Event.Attribute", "error": "expected a list"}]
@@ -115,36 +166,117 @@ def _checked_attributes(
         except indicators.CanonicalError as error:
             errors.append({"path": f"{path}.value", "error": f"{error.code}: {error}"})
             continue
-        found.append((kind, value))
+        found.append(Found(path, kind, value, tuple(_sightings(attribute, path, errors))))
     return found, errors
 
 
+def fraud_type_of(event: dict[str, Any]) -> str | None:
+    """Our own export's ``ketenwacht:fraud-type=<code>`` tag, if present."""
+    for name in _tag_names(event):
+        if name.startswith(FRAUD_TYPE_TAG):
+            return name[len(FRAUD_TYPE_TAG) :]
+    return None
+
+
+def _rejected(errors: list[dict[str, str]]) -> MispImportError:
+    return MispImportError(
+        "Het MISP-event bevat fouten; niets is geïmporteerd. / The MISP event has errors; "
+        "nothing was imported.",
+        details={"errors": errors},
+    )
+
+
+def _record_sightings(
+    *, actor: Actor, group: SharingGroup, found: list[Found], fraud_type: str | None
+) -> int:
+    seen = [(item, moment) for item in found for moment in item.sightings]
+    if not seen:
+        return 0
+    if not access.has_scope(actor, Scope.IDENTIFIERS_WRITE) and not access.can(
+        actor, "identifiers.record"
+    ):
+        raise _rejected(
+            [
+                {
+                    "path": f"{item.path}.Sighting",
+                    "error": "recording sightings needs identifiers:write",
+                }
+                for item in dict.fromkeys(item for item, _moment in seen)
+            ]
+        )
+    if fraud_type is None:
+        raise _rejected(
+            [
+                {
+                    "path": "Event.Tag",
+                    "error": "sightings need a fraud type: a tag ketenwacht:fraud-type=<code> "
+                    "or the fraud_type parameter",
+                }
+            ]
+        )
+    items = [
+        {
+            "value": item.value,
+            "kind": item.kind,
+            "fraud_type": fraud_type,
+            "role": SIGHTING_ROLE,
+            "observed_at": moment,
+            "sharing_group": group.pk,
+        }
+        for item, moment in seen
+    ]
+    try:
+        sightings_ingest(actor=actor, items=items, atomic=True)
+    except BatchRejected as rejected:
+        raise _rejected(
+            [
+                {"path": f"{seen[e.index][0].path}.Sighting", "error": f"{e.code}: {e.detail}"}
+                for e in rejected.errors
+            ]
+        ) from None
+    return len(items)
+
+
 def misp_event_import(
-    *, actor: Actor, group: SharingGroup, payload: str | bytes | dict[str, Any]
+    *,
+    actor: Actor,
+    group: SharingGroup,
+    payload: str | bytes | dict[str, Any] | list[Any],
+    fraud_type: str | None = None,
 ) -> Alert:
-    """A draft alert from one MISP event, with an indicator per supported attribute."""
+    """A draft alert from one MISP event: an indicator per supported attribute (a value named
+    twice is one indicator), the attributes' MISP sightings (type 0) as sightings by the
+    importing organisation. All or nothing; every error with its place in the event."""
     event = _load(payload)
     errors: list[dict[str, str]] = []
     info = event.get("info")
     if not isinstance(info, str) or not info.strip():
         errors.append({"path": "Event.info", "error": "expected a non-empty string"})
-    attributes, attribute_errors = _checked_attributes(event)
+    found, attribute_errors = _checked_attributes(event)
     errors += attribute_errors
     if errors:
-        raise MispImportError(
-            "Het MISP-event bevat fouten; niets is geïmporteerd. / The MISP event has errors; "
-            "nothing was imported.",
-            details={"errors": errors},
-        )
+        raise _rejected(errors)
     assert isinstance(info, str)
+    fraud_type = fraud_type or fraud_type_of(event)
     with transaction.atomic():
         alert = services.alert_create(
             actor=actor,
             group=group,
             title=info.strip()[:TITLE_LIMIT],
             marking=marking_of(event),
+            fraud_type=fraud_type,
         )
-        for kind, value in attributes:
-            services.alert_indicator_add(actor=actor, alert=alert, value=value, kind=kind)
+        try:
+            services.alert_indicators_import(
+                actor=actor, alert=alert, items=[(item.kind, item.value) for item in found]
+            )
+        except services.IndicatorsRejected as rejected:
+            raise _rejected(
+                [
+                    {"path": f"{found[e.index].path}.value", "error": f"{e.code}: {e.detail}"}
+                    for e in rejected.errors
+                ]
+            ) from None
+        _record_sightings(actor=actor, group=group, found=found, fraud_type=fraud_type)
     alert.refresh_from_db()
     return alert

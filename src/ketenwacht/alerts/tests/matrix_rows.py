@@ -14,4 +14,10 @@ ROWS: dict[str, Page | Api] = {
     "taxii-object": Api(Scope.ALERTS_READ),
     "taxii-object-versions": Api(Scope.ALERTS_READ),
     "taxii-status": Api(Scope.ALERTS_READ),
+    # STIX bundle and MISP feed (CLEAR/GREEN by default), MISP event import
+    "api-alerts-stix": Api(Scope.ALERTS_READ),
+    "api-alerts-misp-manifest": Api(Scope.ALERTS_READ),
+    "api-alerts-misp-hashes": Api(Scope.ALERTS_READ),
+    "api-alerts-misp-event": Api(Scope.ALERTS_READ),
+    "api-alerts-misp-import": Api(Scope.ALERTS_WRITE),
 }
