@@ -4,9 +4,10 @@ Synthetic data with the shape of the real thing (``ketenwacht.synth.generators``
 pseudonymised with the platform's HMAC): fraud campaigns of very unequal size (a few large
 networks, many small ones), each with its own mule IBANs, phone numbers and domains; each
 report names one to three of its campaign's identifiers and usually one of its own (a
-phishing URL with a victim token); and about one report in twenty-five names one of 24
-**hubs** — a marketplace's support address, banks' real numbers that fraudsters spoof, a
-courier's number — across every fraud form, which the hub guard must keep from linking.
+phishing URL with a victim token, sometimes a sender's address: about three links per
+report); and about one report in twenty-five names one of 24 **hubs** — a marketplace's
+support address, banks' real numbers that fraudsters spoof, a courier's number — across
+every fraud form, which the hub guard must keep from linking.
 
 Rows, each against a raw limit measured in the same run:
 
@@ -147,6 +148,8 @@ def generate(n_reports: int, seed: int = SEED) -> Synthetic:
         chosen = rng.sample(pool, k=min(len(pool), rng.randint(1, 3)))
         if rng.random() < 0.95:
             chosen.append(new_identifier("url"))
+        if rng.random() < 0.15:  # a sender's address of its own: about 3 links per report
+            chosen.append(new_identifier("email"))
         if rng.random() < HUB_SHARE:
             chosen.append(rng.choice(data.hubs))
         for identifier in set(chosen):

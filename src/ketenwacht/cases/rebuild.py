@@ -45,6 +45,7 @@ from ketenwacht.cases.models import (
 from ketenwacht.partners.access import SYSTEM, Actor
 
 FETCH = 50_000
+LARGE_MOVE = 50_000  # report moves from which the rebuild drops and rebuilds indexes (PostgreSQL)
 
 
 @dataclass
@@ -421,7 +422,7 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
             _new_cluster_rows(new_ids, summaries, outcome.moved, moment),
         )
         clock.lap("write new clusters")
-        with _without_cluster_indexes(large=len(moves) > max(50_000, len(reports.ids) // 4)):
+        with _without_cluster_indexes(large=len(moves) > max(LARGE_MOVE, len(reports.ids) // 4)):
             result.moved = bulkwrite.update_many(Report, ["cluster"], moves)
         clock.lap("write report moves")
         continuing = sorted(touched - fresh_ids)
@@ -469,34 +470,62 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
     return result
 
 
+def _flush_deferred_checks(cursor: Any) -> None:
+    """Run pending deferred foreign-key checks now: they forbid DDL on a table they touch."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 @contextmanager
 def _without_cluster_indexes(*, large: bool) -> Iterator[None]:
-    """For a large move on PostgreSQL, drop the report indexes on the cluster column and
-    build them again afterwards: one sort per index instead of an index update per row.
+    """For a large move on PostgreSQL, drop the report table's secondary indexes (all but the
+    primary key and the unique constraints) and its foreign key to the clusters, and build
+    them again afterwards: one sort per index and one validating join for the key, instead of
+    five index entries and a deferred key check per updated row.
 
-    DDL is transactional in PostgreSQL: a failure rolls the indexes back with everything
-    else. The table is locked for the rest of the rebuild's transaction (pages wait).
+    DDL is transactional in PostgreSQL: a failure rolls the indexes and the key back with
+    everything else. The table is locked for the rest of the rebuild's transaction (pages
+    wait). ``test_linking.py::test_a_large_rebuild_restores_indexes_and_keys`` checks that
+    the definitions come back identical.
     """
     if not large or connection.vendor != "postgresql":
         yield
         return
     table = Report._meta.db_table
+    cluster_column = Report._meta.get_field("cluster").column
     with connection.cursor() as cursor:
+        _flush_deferred_checks(cursor)
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-            "AND indexdef LIKE %s AND indexdef NOT LIKE %s",
-            [table, "%(cluster_id%", "%UNIQUE%"],
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+            "AND NOT i.indisunique ORDER BY 1",
+            [table],
         )
         indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' AND pg_get_constraintdef(oid) "
+            "LIKE %s ORDER BY 1",
+            [table, f"FOREIGN KEY ({cluster_column})%"],
+        )
+        keys = cursor.fetchall()
+        quoted = connection.ops.quote_name(table)
+        for name, _definition in keys:
+            cursor.execute(
+                f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}"
+            )
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
-        # Pending deferred foreign-key checks would forbid CREATE INDEX: run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _flush_deferred_checks(cursor)
         for _name, definition in indexes:
             cursor.execute(definition)
+        for name, definition in keys:
+            cursor.execute(
+                f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} "
+                f"{definition}"
+            )
 
 
 def _flows(

@@ -158,3 +158,47 @@ def test_removing_the_bridge_splits_the_cluster() -> None:
     assert partition() == {frozenset(r.pk for r in left), frozenset(r.pk for r in right)}
     kinds = set(ClusterEvent.objects.values_list("kind", flat=True))
     assert ClusterEventKind.SPLIT in kinds
+
+
+def _report_table_definitions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+            [Report._meta.db_table],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass ORDER BY 1",
+            [Report._meta.db_table],
+        )
+        return indexes, cursor.fetchall()
+
+
+def test_a_large_rebuild_restores_indexes_and_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a large move drops the report table's secondary indexes and its key to
+    the clusters and builds them again: the definitions come back identical, the key holds."""
+    from django.db import IntegrityError, connection
+
+    from ketenwacht.cases import rebuild as rebuild_module
+    from ketenwacht.cases.tests.factories import ReportFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index and key juggling is PostgreSQL only")
+    pool = make_pseudonyms(4)
+    reports = [ReportFactory.create() for _ in range(8)]
+    for i, report in enumerate(reports):  # links written without linking: all reports single
+        ReportLink.objects.create(report=report, pseudonym_id=pool[i % 4])
+    before = _report_table_definitions()
+    assert any("cluster_id" in definition for _name, definition in before[1])
+    monkeypatch.setattr(rebuild_module, "LARGE_MOVE", 0)
+    rebuild()
+    assert _report_table_definitions() == before
+    assert partition() == _oracle()
+    assert len({cluster_of(r.pk).pk for r in reports}) == 4
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.filter(pk=reports[0].pk).update(cluster_id=10**9)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
