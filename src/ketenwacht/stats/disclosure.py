@@ -56,6 +56,8 @@ class CellInput:
     count: int
     value: float | None = None  # a summed measure (damage), if the table has one
     contributions: dict[str, float] | None = None  # partner → its part (dominance rule)
+    # partner → its part of the count, where the count itself is partners' figures
+    count_contributions: dict[str, float] | None = None
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Cell:
     contributions: dict[str, float] | None
     status: str = Status.PUBLISHED
     is_total: bool = False
+    count_contributions: dict[str, float] | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -85,19 +88,28 @@ def make_key(dimensions: Iterable[str], values: Mapping[str, str]) -> Key:
     return tuple(sorted((dim, str(values.get(dim, TOTAL))) for dim in dimensions))
 
 
-def _merge(cells: Iterable[Cell]) -> tuple[int, float | None, dict[str, float] | None]:
-    count = 0
-    value: float | None = None
-    contributions: dict[str, float] | None = None
+def _add_parts(
+    total: dict[str, float] | None, parts: dict[str, float] | None
+) -> dict[str, float] | None:
+    if parts is None:
+        return total
+    total = total or {}
+    for who, part in parts.items():
+        total[who] = total.get(who, 0.0) + part
+    return total
+
+
+def _merge(cells: Iterable[Cell]) -> Cell:
+    merged = Cell(key=(), count=0, value=None, contributions=None, is_total=True)
     for cell in cells:
-        count += cell.count
+        merged.count += cell.count
         if cell.value is not None:
-            value = (value or 0.0) + cell.value
-        if cell.contributions is not None:
-            contributions = contributions or {}
-            for who, part in cell.contributions.items():
-                contributions[who] = contributions.get(who, 0.0) + part
-    return count, value, contributions
+            merged.value = (merged.value or 0.0) + cell.value
+        merged.contributions = _add_parts(merged.contributions, cell.contributions)
+        merged.count_contributions = _add_parts(
+            merged.count_contributions, cell.count_contributions
+        )
+    return merged
 
 
 @dataclass
@@ -136,7 +148,15 @@ class LinkedTables:
         for combo in itertools.product(*(values[dim] for dim in dims)):
             data = interior.get(combo) or CellInput(count=0)
             key = make_key(self.dimensions, dict(zip(dims, combo, strict=True)))
-            self._put(Cell(key, data.count, data.value, data.contributions))
+            self._put(
+                Cell(
+                    key,
+                    data.count,
+                    data.value,
+                    data.contributions,
+                    count_contributions=data.count_contributions,
+                )
+            )
         # Totals, from the fewest stars to the most, each with its equations.
         for stars in range(1, len(dims) + 1):
             for starred in itertools.combinations(dims, stars):
@@ -152,9 +172,9 @@ class LinkedTables:
                             for value in values[dim]
                         )
                         member_sets.append(members)
-                    first = [self.cells[m] for m in member_sets[0]]
-                    count, value, contributions = _merge(first)
-                    self._put(Cell(total_key, count, value, contributions, is_total=True))
+                    merged = _merge(self.cells[m] for m in member_sets[0])
+                    merged.key = total_key
+                    self._put(merged)
                     for members in member_sets:
                         self.equations.append(Equation(total_key, members))
 
@@ -172,8 +192,10 @@ class LinkedTables:
     def _primary(self, cell: Cell) -> str | None:
         if 0 < cell.count < self.rules.k:
             return Status.PRIMARY
-        if cell.contributions is not None and (cell.count > 0 or (cell.value or 0) > 0):
-            parts = [part for part in cell.contributions.values() if part > 0]
+        for contributions in (cell.contributions, cell.count_contributions):
+            if contributions is None:
+                continue
+            parts = [part for part in contributions.values() if part > 0]
             whole = sum(parts)
             if parts and (
                 len(parts) < self.rules.dominance_min

@@ -194,15 +194,24 @@ def aggregate_partner_figures(
     for row in rows:
         key = tuple(label(row[f]) for label, f in zip(labellers, fields, strict=True))
         cell = result.cells.setdefault(
-            key, CellInput(count=0, value=0.0 if column else None, contributions={})
+            key,
+            CellInput(
+                count=0,
+                value=0.0 if column else None,
+                contributions={} if column else None,
+                count_contributions={},
+            ),
         )
-        part = float(row["v"] or 0) / 100 if column else float(row["n"] or 0)
-        cell.count += int(row["n"] or 0)
-        if column:
-            cell.value = (cell.value or 0) + part
-        assert cell.contributions is not None
         who = str(row["organisation_id"])
-        cell.contributions[who] = cell.contributions.get(who, 0.0) + part
+        incidents = float(row["n"] or 0)
+        cell.count += int(incidents)
+        assert cell.count_contributions is not None
+        cell.count_contributions[who] = cell.count_contributions.get(who, 0.0) + incidents
+        if column:
+            part = float(row["v"] or 0) / 100
+            cell.value = (cell.value or 0) + part
+            assert cell.contributions is not None
+            cell.contributions[who] = cell.contributions.get(who, 0.0) + part
     return result
 
 
