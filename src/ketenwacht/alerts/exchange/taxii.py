@@ -47,6 +47,8 @@ TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+FIRST_WINDOW = 4
+MAX_WINDOW = 256
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -248,28 +250,35 @@ def collection_items(
             else:
                 yield item
     alerts = readable if since is None else readable.filter(updated_at__gte=since)
+    ordered = alerts.select_related("author_organisation").order_by("updated_at", "id")
+    start = 0
     if not filters.per_object and skip:
         # skip whole alerts by their object count (report + indicator and sighting each)
         counted = alerts.order_by("updated_at", "id").annotate(n=Count("indicators"))
-        skipped = 0
         for count in counted.values_list("n", flat=True):
             size = 1 + 2 * count
             if skip < size:
                 break
             skip -= size
-            skipped += 1
-        alerts = alerts.order_by("updated_at", "id")[skipped:]
-    else:
-        alerts = alerts.order_by("updated_at", "id")
-    for alert in alerts.iterator(chunk_size=200):
-        date_added = stix.timestamp(alert.updated_at)
-        for obj in stix.alert_objects(alert):
-            if not filters.matches(obj):
-                continue
-            if skip:
-                skip -= 1
-                continue
-            yield Item(date_added, obj, alert)
+            start += 1
+    # read alerts (with their indicators) in growing windows: a page needs few large alerts
+    # or many small ones, and should load neither more nor fewer than it uses
+    window = FIRST_WINDOW
+    while True:
+        chunk = list(ordered[start : start + window])
+        for alert in chunk:
+            date_added = stix.timestamp(alert.updated_at)
+            for obj in stix.alert_objects(alert):
+                if not filters.matches(obj):
+                    continue
+                if skip:
+                    skip -= 1
+                    continue
+                yield Item(date_added, obj, alert)
+        if len(chunk) < window:
+            return
+        start += window
+        window = min(window * 2, MAX_WINDOW)
 
 
 def page_of(
