@@ -40,7 +40,7 @@ from ketenwacht.identifiers.scoring import (
     merge_thresholds,
     score,
 )
-from ketenwacht.partners import access
+from ketenwacht.partners import access, authz_cache
 from ketenwacht.partners.access import Actor
 from ketenwacht.partners.models import DataSharingAgreement
 
@@ -73,14 +73,38 @@ def _aggregated_rows(
     *,
     group_ids: frozenset[int] | None,
     now: datetime,
-) -> dict[ValueKey, list[_Found]]:
-    """Unexpired sightings per value, grouped by organisation, group, confidence, fraud type."""
-    found: dict[ValueKey, list[_Found]] = defaultdict(list)
-    if group_ids is not None and not group_ids:
-        return found
-    digests = list({digest for _version, digest in index})
-    for start in range(0, len(digests), LOOKUP_CHUNK):
-        rows = _aggregate_chunk(digests[start : start + LOOKUP_CHUNK], group_ids, now)
+    allowlist: tuple[str, list[Any]] | None = None,
+) -> _Lookup:
+    """Unexpired sightings per value, grouped by organisation, group, confidence, fraud type.
+
+    On PostgreSQL each chunk of digests is one round trip that also counts the open disputes
+    of those digests' pseudonyms, and the first one also carries ``allowlist`` (a statement
+    and its parameters), whose rows come back in ``allowlist_rows``. Elsewhere the disputes
+    are left to ``open_dispute_counts`` (``disputes`` is ``None``).
+    """
+    lookup = _Lookup(found=defaultdict(list), disputes=None, allowlist_rows=None)
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        lookup.disputes = {}
+    digests = [] if group_ids is not None and not group_ids else list({d for _v, d in index})
+    chunks = [
+        digests[start : start + LOOKUP_CHUNK] for start in range(0, len(digests), LOOKUP_CHUNK)
+    ]
+    if postgresql and allowlist is not None and not chunks:
+        lookup.allowlist_rows = _pg_results([allowlist])[0]
+    for number, chunk in enumerate(chunks):
+        if postgresql:
+            statements = [_aggregate_statement(chunk, group_ids, now), _disputes_statement(chunk)]
+            if number == 0 and allowlist is not None:
+                statements.append(allowlist)
+            results = _pg_results(statements)
+            rows: Iterable[tuple[Any, ...]] = _with_times(results[0])
+            assert lookup.disputes is not None
+            lookup.disputes.update({pid: n for pid, n in results[1]})
+            if number == 0 and allowlist is not None:
+                lookup.allowlist_rows = results[2]
+        else:
+            rows = _aggregate_chunk(chunk, group_ids, now)
         for (
             pseudonym_id,
             version,
@@ -96,7 +120,7 @@ def _aggregated_rows(
             key = index.get((version, bytes(digest)))
             if key is None:
                 continue
-            found[key].append(
+            lookup.found[key].append(
                 _Found(
                     pseudonym_id=pseudonym_id,
                     row=AggregateRow(
@@ -110,7 +134,31 @@ def _aggregated_rows(
                     ),
                 )
             )
-    return found
+    return lookup
+
+
+@dataclass
+class _Lookup:
+    found: dict[ValueKey, list[_Found]]
+    disputes: dict[int, int] | None  # open disputes per pseudonym (PostgreSQL)
+    allowlist_rows: list[tuple[Any, ...]] | None  # rows of the allowlist statement
+
+
+def _pg_results(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Run several statements in one round trip; the rows of each, in order.
+
+    Django's PostgreSQL cursors bind parameters client-side, so one ``execute`` may hold
+    several statements (sent as one simple-protocol message).
+    """
+    sql = "; ".join(statement for statement, _params in statements)
+    params = [param for _statement, values in statements for param in values]
+    results: list[list[tuple[Any, ...]]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        results.append(cursor.fetchall())
+        while cursor.nextset():
+            results.append(cursor.fetchall())
+    return results
 
 
 # The aggregation of ``_aggregate_chunk`` for PostgreSQL: the digests travel as one array
@@ -151,26 +199,44 @@ def _text_array(values: Iterable[str]) -> str:
     return "{" + ",".join(quoted) + "}"
 
 
+def _aggregate_statement(
+    digests: Sequence[bytes], group_ids: frozenset[int] | None, now: datetime
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: ``_AGGREGATE_SQL`` for these digests, and its parameters."""
+    params: list[Any] = [_bytea_array(digests), now]
+    groups = ""
+    if group_ids is not None:
+        groups, params = " AND s.sharing_group_id = ANY(%s)", [*params, list(group_ids)]
+    return _AGGREGATE_SQL.format(groups=groups), params
+
+
+# Open disputes of the pseudonyms of these digests (PostgreSQL), in the lookup's round trip.
+_DISPUTES_SQL = (
+    f"SELECT d.pseudonym_id, COUNT(*) FROM {Dispute._meta.db_table} d "  # noqa: S608
+    f"JOIN {Pseudonym._meta.db_table} p ON p.id = d.pseudonym_id "
+    "WHERE p.digest = ANY(%s::bytea[]) AND d.status = ANY(%s::text[]) GROUP BY d.pseudonym_id"
+)
+
+
+def _with_times(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows of ``_AGGREGATE_SQL`` with first and last seen as datetimes."""
+    return [
+        (*row[:8], _EPOCH + timedelta(microseconds=row[8]), _EPOCH + timedelta(microseconds=row[9]))
+        for row in rows
+    ]
+
+
+def _disputes_statement(digests: Sequence[bytes]) -> tuple[str, list[Any]]:
+    return _DISPUTES_SQL, [_bytea_array(digests), _text_array(sorted(DISPUTE_OPEN_STATUSES))]
+
+
 def _aggregate_chunk(
     digests: Sequence[bytes], group_ids: frozenset[int] | None, now: datetime
 ) -> Iterable[tuple[Any, ...]]:
     """``(pseudonym id, key version, digest, organisation, group, confidence, fraud type,
     count, first seen, last seen)`` of the unexpired sightings of these digests."""
     if connection.vendor == "postgresql":
-        params: list[Any] = [_bytea_array(digests), now]
-        groups = ""
-        if group_ids is not None:
-            groups, params = " AND s.sharing_group_id = ANY(%s)", [*params, list(group_ids)]
-        with connection.cursor() as cursor:
-            cursor.execute(_AGGREGATE_SQL.format(groups=groups), params)
-            return [
-                (
-                    *row[:8],
-                    _EPOCH + timedelta(microseconds=row[8]),
-                    _EPOCH + timedelta(microseconds=row[9]),
-                )
-                for row in cursor.fetchall()
-            ]
+        return _with_times(_pg_results([_aggregate_statement(digests, group_ids, now)])[0])
     query = Sighting.objects.filter(pseudonym__digest__in=digests, expires_at__gt=now)
     if group_ids is not None:
         query = query.filter(sharing_group_id__in=group_ids)
@@ -190,11 +256,28 @@ def _aggregate_chunk(
 
 
 def agreements_in_force(
-    group_ids: Collection[int], *, now: datetime
+    group_ids: Collection[int],
+    *,
+    now: datetime,
+    known: Iterable[DataSharingAgreement] | None = None,
 ) -> dict[int, DataSharingAgreement]:
-    """The agreement version in force per group (groups without one are left out)."""
+    """The agreement version in force per group (groups without one are left out).
+
+    ``known``: every agreement version of (at least) these groups, ordered by group and
+    version (an API token's cached ones, ``partners.authz_cache``); read from the database
+    when not given.
+    """
     agreements: dict[int, DataSharingAgreement] = {}
     if not group_ids:
+        return agreements
+    if known is not None:
+        for agreement in known:
+            if (
+                agreement.group_id in group_ids
+                and agreement.valid_from <= now
+                and not (agreement.valid_to is not None and agreement.valid_to <= now)
+            ):
+                agreements[agreement.group_id] = agreement
         return agreements
     rows = (
         DataSharingAgreement.objects.filter(group_id__in=list(group_ids), valid_from__lte=now)
@@ -249,17 +332,33 @@ _ALLOWLIST_SQL = (
 )
 
 
-def _allowlist_entries(wanted: dict[str, set[str]]) -> dict[ValueKey, _Listed]:
-    """Allowlist entries among the wanted ``kind -> values``, by ``(kind, value)``."""
-    if connection.vendor == "postgresql":
-        pairs = [(kind, value) for kind, values in wanted.items() for value in values]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _ALLOWLIST_SQL,
-                [_text_array(kind for kind, _v in pairs), _text_array(v for _k, v in pairs)],
-            )
-            rows: Iterable[tuple[Any, ...]] = cursor.fetchall()
-    else:
+def _allowlist_wanted(canonicals: Sequence[Canonical]) -> dict[str, set[str]]:
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for canonical in canonicals:
+        for kind, value, _via_url in _allowlist_candidates(canonical):
+            wanted[kind].add(value)
+    return wanted
+
+
+def _allowlist_statement(wanted: dict[str, set[str]]) -> tuple[str, list[Any]]:
+    """PostgreSQL: ``_ALLOWLIST_SQL`` for the wanted ``kind -> values``, and its parameters."""
+    pairs = [(kind, value) for kind, values in wanted.items() for value in values]
+    return _ALLOWLIST_SQL, [
+        _text_array(kind for kind, _v in pairs),
+        _text_array(v for _k, v in pairs),
+    ]
+
+
+def _allowlist_entries(
+    wanted: dict[str, set[str]], rows: Iterable[tuple[Any, ...]] | None = None
+) -> dict[ValueKey, _Listed]:
+    """Allowlist entries among the wanted ``kind -> values``, by ``(kind, value)``.
+
+    ``rows``: the rows of ``_allowlist_statement(wanted)`` when they were already read.
+    """
+    if rows is None and connection.vendor == "postgresql":
+        rows = _pg_results([_allowlist_statement(wanted)])[0]
+    elif rows is None:
         condition = Q()
         for kind, values in wanted.items():
             condition |= Q(kind=kind, value__in=sorted(values))
@@ -267,15 +366,14 @@ def _allowlist_entries(wanted: dict[str, set[str]]) -> dict[ValueKey, _Listed]:
     return {(kind, value): _Listed(*listed) for kind, value, *listed in rows}
 
 
-def allowlist_hits(canonicals: Sequence[Canonical]) -> dict[ValueKey, AllowlistHit]:
-    """Official owners of the given values, in one query."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for canonical in canonicals:
-        for kind, value, _via_url in _allowlist_candidates(canonical):
-            wanted[kind].add(value)
+def allowlist_hits(
+    canonicals: Sequence[Canonical], *, rows: Iterable[tuple[Any, ...]] | None = None
+) -> dict[ValueKey, AllowlistHit]:
+    """Official owners of the given values, in one query (none when ``rows`` are given)."""
+    wanted = _allowlist_wanted(canonicals)
     if not wanted:
         return {}
-    entries = _allowlist_entries(wanted)
+    entries = _allowlist_entries(wanted, rows)
     hits: dict[ValueKey, AllowlistHit] = {}
     for canonical in canonicals:
         for kind, value, via_url in _allowlist_candidates(canonical):
@@ -311,9 +409,20 @@ def evidence_for(
     keys = _value_keys(canonicals)
     index = _digest_index(keys, pseudonyms.keyring())
     group_ids = None if public else access.shared_group_ids(actor)
-    found = _aggregated_rows(index, group_ids=group_ids, now=moment)
+    wanted = _allowlist_wanted(canonicals)
+    postgresql = connection.vendor == "postgresql"
+    lookup = _aggregated_rows(
+        index,
+        group_ids=group_ids,
+        now=moment,
+        allowlist=_allowlist_statement(wanted) if postgresql and wanted else None,
+    )
+    found = lookup.found
     involved_groups = {f.row.sharing_group_id for rows in found.values() for f in rows}
-    agreements = agreements_in_force(involved_groups, now=moment)
+    entry = None if public else authz_cache.entry_of(actor.token)
+    agreements = agreements_in_force(
+        involved_groups, now=moment, known=entry.agreements if entry is not None else None
+    )
     found = {
         key: [
             f
@@ -323,8 +432,12 @@ def evidence_for(
         ]
         for key, rows in found.items()
     }
-    disputes = open_dispute_counts({f.pseudonym_id for rows in found.values() for f in rows})
-    allowlisted = allowlist_hits(canonicals)
+    disputes = (
+        lookup.disputes
+        if lookup.disputes is not None
+        else open_dispute_counts({f.pseudonym_id for rows in found.values() for f in rows})
+    )
+    allowlisted = allowlist_hits(canonicals, rows=lookup.allowlist_rows) if wanted else {}
     organisation_id = actor.organisation.pk if actor.organisation is not None else None
     scores: dict[ValueKey, Score] = {}
     thresholds_for: dict[frozenset[int], dict[str, float]] = {}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 
 from ketenwacht.errors import PermissionDeniedError
+from ketenwacht.partners import authz_cache
 from ketenwacht.partners.constants import MARKING_ORDER, Marking, Role, Scope, Sector
 
 if TYPE_CHECKING:
@@ -200,6 +201,9 @@ def shared_group_ids(actor: Actor) -> frozenset[int] | None:
         return None
     if actor.organisation is None:
         return frozenset()
+    entry = authz_cache.entry_of(actor.token)
+    if entry is not None:  # an API token's groups, cached with the token
+        return entry.group_ids
     return frozenset(actor.organisation.sharing_groups.values_list("pk", flat=True))
 
 

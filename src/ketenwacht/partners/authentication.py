@@ -10,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from ketenwacht.partners import tokens
+from ketenwacht.partners import authz_cache, tokens
 from ketenwacht.partners.models import ApiToken
 
 # Writing last_used_at on every request would make each check a write; a minute is enough.
@@ -33,11 +33,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def _token_for(self, raw: str) -> ApiToken:
         parsed = tokens.parse(raw)
-        token = (
-            ApiToken.objects.select_related("organisation").filter(key_id=parsed.key_id).first()
-            if parsed
-            else None
-        )
+        # The token, its organisation, groups and agreements from the process-local cache,
+        # valid while the shared generation is unchanged (see ``authz_cache``).
+        entry = authz_cache.token_entry(parsed.key_id) if parsed else None
+        token = entry.token if entry is not None else None
         if (
             parsed is None
             or token is None
@@ -64,7 +63,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
-        return token
+        assert entry is not None
+        return authz_cache.request_token(entry)
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="ketenwacht"'
