@@ -677,13 +677,16 @@ class IndicatorsRejected(ValidationFailed):
         self.errors = list(errors)
 
 
-def alert_indicators_import(*, actor: Actor, alert: Alert, items: Sequence[tuple[str, str]]) -> int:
+def alert_indicators_import(
+    *, actor: Actor, alert: Alert, items: Sequence[tuple[str, str] | indicators.Canonical]
+) -> int:
     """Many ``(kind, value)`` indicators at once (an imported event): all or none.
 
     The same rules as ``alert_indicator_add`` (canonical form, BSNs refused, the agreement's
     kinds, raw value kept only where the agreement allows), but one lock, one pseudonym query
     per chunk, one bulk insert, one audit row and one new version. A value named twice (or
-    already on the alert) is one indicator. Returns the number of indicators added.
+    already on the alert) is one indicator. Items already canonicalised (``Canonical``, as
+    an importer that checked them holds) are taken as they are. Returns the number added.
     """
     if len(items) > MAX_IMPORTED_INDICATORS:
         raise _invalid(
@@ -693,7 +696,11 @@ def alert_indicators_import(*, actor: Actor, alert: Alert, items: Sequence[tuple
         )
     errors: list[IndicatorImportError] = []
     canonicals: list[indicators.Canonical] = []
-    for index, (kind, value) in enumerate(items):
+    for index, item in enumerate(items):
+        if isinstance(item, indicators.Canonical):
+            canonicals.append(item)
+            continue
+        kind, value = item
         try:
             canonicals.append(indicators.canonical_of(value, kind or None))
         except indicators.CanonicalError as error:

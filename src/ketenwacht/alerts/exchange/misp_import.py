@@ -100,9 +100,13 @@ class Found:
     """One supported attribute: where it was, what it names, when it was sighted."""
 
     path: str
-    kind: str
+    canonical: indicators.Canonical
     value: str
     sightings: tuple[datetime, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.canonical.kind
 
 
 def _sightings(
@@ -162,11 +166,11 @@ def _checked_attributes(event: dict[str, Any]) -> tuple[list[Found], list[dict[s
             errors.append({"path": f"{path}.value", "error": "expected a non-empty string"})
             continue
         try:
-            indicators.canonical_of(value, kind)
+            canonical = indicators.canonical_of(value, kind)
         except indicators.CanonicalError as error:
             errors.append({"path": f"{path}.value", "error": f"{error.code}: {error}"})
             continue
-        found.append(Found(path, kind, value, tuple(_sightings(attribute, path, errors))))
+        found.append(Found(path, canonical, value, tuple(_sightings(attribute, path, errors))))
     return found, errors
 
 
@@ -197,11 +201,8 @@ def _record_sightings(
     ):
         raise _rejected(
             [
-                {
-                    "path": f"{item.path}.Sighting",
-                    "error": "recording sightings needs identifiers:write",
-                }
-                for item in dict.fromkeys(item for item, _moment in seen)
+                {"path": f"{path}.Sighting", "error": "recording sightings needs identifiers:write"}
+                for path in dict.fromkeys(item.path for item, _moment in seen)
             ]
         )
     if fraud_type is None:
@@ -268,7 +269,7 @@ def misp_event_import(
         )
         try:
             services.alert_indicators_import(
-                actor=actor, alert=alert, items=[(item.kind, item.value) for item in found]
+                actor=actor, alert=alert, items=[item.canonical for item in found]
             )
         except services.IndicatorsRejected as rejected:
             raise _rejected(

@@ -246,3 +246,51 @@ def test_drafts_stay_in_the_author_organisation(marking: str) -> None:
     _token, secret = make_token(world.member_org, [Scope.ALERTS_READ])
     api = Client().get(f"/api/v1/alerts/{draft.uuid}", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert api.status_code == 404
+
+
+def expected_export(marking: str, membership: str) -> bool:
+    """Bundles, feeds and other files that may be synchronised onward: CLEAR and GREEN."""
+    return membership != "outsider" and marking in (Marking.CLEAR, Marking.GREEN)
+
+
+@pytest.mark.parametrize("marking", MARKINGS)
+def test_taxii_stix_and_misp_routes(matrix: Matrix, marking: str) -> None:
+    from ketenwacht.alerts.exchange import taxii
+
+    alert = matrix.alerts[marking]
+    report_id = f"report--{alert.uuid}"
+    collection = f"/taxii2/api/collections/{taxii.collection_id(matrix.world.group)}/"
+    mismatches: list[tuple[str, str, object]] = []
+    for membership in ORG_MEMBERSHIPS:
+        _token, secret = make_token(matrix.organisations[membership], [Scope.ALERTS_READ])
+        client = Client(
+            headers={"Authorization": f"Bearer {secret}", "Accept": taxii.TAXII_MEDIA_TYPE}
+        )
+        objects = client.get(f"{collection}objects/", {"limit": 1000})
+        listed = objects.status_code == 200 and report_id in {
+            o["id"] for o in objects.json().get("objects", [])
+        }
+        one = client.get(f"{collection}objects/{report_id}/")
+        manifest = client.get(f"{collection}manifest/", {"limit": 1000})
+        in_manifest = manifest.status_code == 200 and report_id in {
+            o["id"] for o in manifest.json().get("objects", [])
+        }
+        taxii_seen = (listed, one.status_code == 200, in_manifest)
+        if taxii_seen != (expected_token(marking, membership),) * 3:
+            mismatches.append(("taxii", membership, taxii_seen))
+
+        api = Client(headers={"Authorization": f"Bearer {secret}"})
+        for audience, expected in (
+            ("community", expected_export(marking, membership)),
+            ("organisation", expected_token(marking, membership)),
+        ):
+            bundle = api.get("/api/v1/alerts/exchange/stix", {"audience": audience}).json()
+            exported = report_id in {o["id"] for o in bundle["objects"]}
+            if exported != expected:
+                mismatches.append((f"stix {audience}", membership, exported))
+        manifest_ids = set(api.get("/api/v1/alerts/exchange/misp/manifest.json").json())
+        event = api.get(f"/api/v1/alerts/exchange/misp/{alert.uuid}.json")
+        feed_seen = (str(alert.uuid) in manifest_ids, event.status_code == 200)
+        if feed_seen != (expected_export(marking, membership),) * 2:
+            mismatches.append(("misp", membership, feed_seen))
+    assert mismatches == []
