@@ -103,15 +103,15 @@ def bar_chart(
         axes = figure.add_subplot()
         names = [label for label, _ in shown]
         numbers = [float(value or 0) for _, value in shown]
+        positions = list(range(len(names)))
         if horizontal:
-            axes.barh(names[::-1], numbers[::-1], color=BAR_COLOUR)
+            axes.barh(positions, numbers[::-1], color=BAR_COLOUR)
+            axes.set_yticks(positions, names[::-1])
             axes.set_xlabel(value_label)
         else:
-            axes.bar(names, numbers, color=BAR_COLOUR)
+            axes.bar(positions, numbers, color=BAR_COLOUR)
+            axes.set_xticks(positions, names, rotation=45, horizontalalignment="right")
             axes.set_ylabel(value_label)
-            for tick in axes.get_xticklabels():
-                tick.set_rotation(45)
-                tick.set_horizontalalignment("right")
         axes.set_title(title, loc="left", fontweight="bold")
         axes.spines[["top", "right"]].set_visible(False)
         return _svg(figure)

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketenwacht.errors import DomainError, NotFoundError
@@ -209,7 +210,8 @@ def spikes_view(request: HttpRequest) -> HttpResponse:
     form = SpikeForm(request.POST if bound else None)
     if bound and form.is_valid():
         found = services.spikes_detect(actor=actor, week=form.cleaned_data["week"])
-        messages.success(request, _("%(count)d new spike(s) found.") % {"count": len(found)})
+        text = ngettext("%(count)d new spike found.", "%(count)d new spikes found.", len(found))
+        messages.success(request, text % {"count": len(found)})
         return redirect("stats:spikes")
     page = Paginator(selectors.spike_list(), 50).get_page(request.GET.get("page"))
     return render(

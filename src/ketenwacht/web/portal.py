@@ -146,6 +146,12 @@ TILES = [
         _("Triage forwarded messages and decide blocks, four eyes."),
     ),
     Tile(
+        "stats.view",
+        "stats:dashboard",
+        _("Statistics"),
+        _("Your own figures beside the chain total; factsheets and their release."),
+    ),
+    Tile(
         "shield.appeals",
         "shield:appeals",
         _("Shield appeals"),
