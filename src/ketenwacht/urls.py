@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("ketenwacht.shield.urls")),
     path("", include("ketenwacht.intake.urls")),
     path("", include("ketenwacht.identifiers.urls")),
+    path("", include("ketenwacht.privatecheck.urls")),
     path("portal/cases/", include("ketenwacht.cases.urls")),
     path("portal/stats/", include("ketenwacht.stats.urls")),
     path("statistieken/", include("ketenwacht.stats.public_urls")),

@@ -1,0 +1,257 @@
+"""The client side of the oblivious check and of PSI screening (see ``ketenwacht.client``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ketenwacht.client import oprf
+from ketenwacht.identifiers.canonical import Canonical, CanonicalError, canonicalise
+
+# Record codes of a bucket answer (see ``ketenwacht.privatecheck.services.Code``).
+_LEVELS = {1: "attention", 2: "warning", 3: "high", 4: "under_review"}
+_ALLOWLISTED_COVERS_URLS = 5
+_ALLOWLISTED = 6
+ELEMENTS_PER_CHECK = 2  # the value and its domain (or a dummy): every check looks the same
+
+
+class TransportError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"HTTP {status}: {body.get('code', '')} {body.get('detail', '')}")
+        self.status = status
+        self.body = body
+
+
+class Transport(Protocol):
+    def request(
+        self, method: str, path: str, *, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]: ...
+
+
+class HttpTransport:
+    """JSON over HTTP(S) with the standard library; ``token`` is sent as a bearer token."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def request(
+        self, method: str, path: str, *, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        url = self.base_url + path
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("base_url must be an http(s) URL")
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310
+                return dict(json.loads(response.read() or b"{}"))
+        except urllib.error.HTTPError as error:
+            try:
+                payload = json.loads(error.read() or b"{}")
+            except ValueError:
+                payload = {}
+            raise TransportError(error.code, payload) from None
+
+
+@dataclass(frozen=True)
+class PrivateAnswer:
+    kind: str
+    level: str
+    allowlisted: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "level": self.level, "allowlisted": self.allowlisted}
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    index: int
+    listed: bool | None  # None: the value is no identifier (see ``error``)
+    error: str = ""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _messages(canonical: Canonical) -> list[bytes]:
+    """The value, and the registrable domain an allowlist entry may cover it by; a random
+    dummy input instead when there is none, so every check sends the same."""
+    messages = [oprf.message_for(canonical.kind, canonical.value)]
+    registrable = canonical.detail.get("registrable_domain")
+    if canonical.kind in ("url", "email") and registrable:
+        messages.append(oprf.message_for("domain", str(registrable)))
+    while len(messages) < ELEMENTS_PER_CHECK:
+        messages.append(b"dummy:" + secrets.token_bytes(16))
+    return messages
+
+
+class KetenwachtClient:
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        token: str | None = None,
+        transport: Transport | None = None,
+        api_prefix: str = "/api/v1",
+    ) -> None:
+        self.transport: Transport = transport or HttpTransport(base_url, token)
+        self.api_prefix = api_prefix
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.transport.request(method, self.api_prefix + path, body=body)
+
+    # --- the oblivious check ----------------------------------------------------------------
+
+    def check_private(
+        self, value: str, kind: str | None = None, *, public: bool = False
+    ) -> PrivateAnswer:
+        """The level of one value, as the plain check would give it, without disclosing it.
+
+        ``public`` uses the public endpoints (no token; the public check's levels).
+        Raises ``CanonicalError`` for input that is no identifier (checked locally).
+        """
+        canonical = canonicalise(value, kind)
+        messages = _messages(canonical)
+        blinded = [oprf.blind(message) for message in messages]
+        prefix = "/public/private-check" if public else "/private-check"
+        evaluation = self._call(
+            "POST",
+            f"{prefix}/evaluate",
+            {"elements": [_b64(b.blinded_element) for b in blinded]},
+        )
+        version = int(evaluation["key_version"])
+        bits = int(evaluation["prefix_bits"])
+        tags = [
+            oprf.tag_material(oprf.unblind(b.blind, base64.b64decode(evaluated)))
+            for b, evaluated in zip(blinded, evaluation["evaluated"], strict=True)
+        ]
+        codes = self._lookup(prefix, version, bits, tags)
+        value_codes, domain_codes = codes[0], codes[1] if len(messages) > 1 else set()
+        allowlisted = bool({_ALLOWLISTED, _ALLOWLISTED_COVERS_URLS} & value_codes)
+        if canonical.kind == "url":
+            allowlisted = allowlisted or _ALLOWLISTED_COVERS_URLS in domain_codes
+        elif canonical.kind == "email":
+            allowlisted = allowlisted or bool(
+                {_ALLOWLISTED, _ALLOWLISTED_COVERS_URLS} & domain_codes
+            )
+        level = "none"
+        if not allowlisted:
+            for code in sorted(value_codes):
+                level = _LEVELS.get(code, level)
+        return PrivateAnswer(kind=canonical.kind, level=level, allowlisted=allowlisted)
+
+    def _lookup(
+        self, prefix: str, version: int, bits: int, materials: list[bytes]
+    ) -> list[set[int]]:
+        """Fetch each needed bucket once; the sealed codes of every matching record."""
+        shift = 16 - bits
+        numbers = [int.from_bytes(m[:2], "big") >> shift for m in materials]
+        records: dict[int, list[bytes]] = {}
+        for number in dict.fromkeys(numbers):
+            answer = self._call(
+                "GET", f"{prefix}/buckets/{number}?key_version={version}&prefix_bits={bits}"
+            )
+            blob = base64.b64decode(answer["records"])
+            size = int(answer["record_size"])
+            records[number] = [blob[i : i + size] for i in range(0, len(blob), size)]
+        found: list[set[int]] = []
+        for material, number in zip(materials, numbers, strict=True):
+            tag, pad = material[: oprf.TAG_SIZE], material[oprf.TAG_SIZE]
+            found.append(
+                {
+                    record[oprf.TAG_SIZE] ^ pad
+                    for record in records[number]
+                    if oprf.constant_time_equal(record[: oprf.TAG_SIZE], tag)
+                }
+            )
+        return found
+
+    # --- bulk screening by PSI -------------------------------------------------------------
+
+    def screen(
+        self,
+        values: Sequence[str],
+        kind: str | None = None,
+        *,
+        poll_interval: float = 0.2,
+        timeout: float = 600.0,
+    ) -> list[ScreenResult]:
+        """Which values are listed at ``warning`` or above for your organisation.
+
+        The platform learns how many valid values were screened, nothing else about them.
+        """
+        import private_set_intersection.python as openmined_psi
+
+        results: dict[int, ScreenResult] = {}
+        valid: list[tuple[int, Canonical]] = []
+        for index, value in enumerate(values):
+            try:
+                valid.append((index, canonicalise(value, kind)))
+            except CanonicalError as error:
+                results[index] = ScreenResult(index, None, error.code)
+        if valid:
+            blinded = [oprf.blind(m) for _i, canonical in valid for m in _messages(canonical)]
+            job = self._call(
+                "POST",
+                "/private-check/psi",
+                {"elements": _b64(b"".join(b.blinded_element for b in blinded))},
+            )
+            deadline = time.monotonic() + timeout
+            while job["status"] not in ("done", "failed") or (
+                job["status"] == "done" and job.get("setup") is None
+            ):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"screening job {job['job']} did not finish")
+                time.sleep(poll_interval)
+                job = self._call("GET", f"/private-check/psi/{job['job']}")
+            if job["status"] == "failed":
+                raise TransportError(500, {"code": "job_failed", "detail": job["job"]})
+            evaluated = base64.b64decode(job["evaluated"])
+            tags = []
+            for position, b in enumerate(blinded):
+                start = position * oprf.ELEMENT_SIZE
+                element = oprf.unblind(b.blind, evaluated[start : start + oprf.ELEMENT_SIZE])
+                tags.append(oprf.tag_of(element))
+            allowlist_blob = base64.b64decode(job.get("allowlist") or "")
+            allowlist = {
+                allowlist_blob[i : i + oprf.TAG_SIZE]: allowlist_blob[i + oprf.TAG_SIZE]
+                for i in range(0, len(allowlist_blob), oprf.TAG_SIZE + 1)
+            }
+            value_tags = tags[0::ELEMENTS_PER_CHECK]
+            domain_tags = tags[1::ELEMENTS_PER_CHECK]
+            psi_client = openmined_psi.client.CreateWithNewKey(True)
+            request = psi_client.CreateRequest([tag.hex() for tag in value_tags])
+            answer = self._call(
+                "POST",
+                f"/private-check/psi/{job['job']}/request",
+                {"request": _b64(request.SerializeToString())},
+            )
+            setup = openmined_psi.ServerSetup()
+            setup.ParseFromString(base64.b64decode(job["setup"]))
+            response = openmined_psi.Response()
+            response.ParseFromString(base64.b64decode(answer["response"]))
+            hits = set(psi_client.GetIntersection(setup, response))
+            for position, (index, canonical) in enumerate(valid):
+                covers = allowlist.get(domain_tags[position])
+                official = value_tags[position] in allowlist or (
+                    covers is not None and (canonical.kind == "email" or covers == 1)
+                )
+                results[index] = ScreenResult(index, position in hits and not official)
+        return [results[index] for index in range(len(values))]
