@@ -78,6 +78,8 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     app_ports: list[int] = field(default_factory=list)
     redis_port: int = 0
+    last_returncode: int = 0
+    last_stderr: str = ""
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -121,16 +123,18 @@ class Stack:
 
     # -- preparation ---------------------------------------------------------------------------
 
-    def manage(self, *args: str, check: bool = True) -> str:
+    def manage(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
             [PYTHON, str(ROOT / "manage.py"), *args],
-            env=self.env(),
+            env={**self.env(), **(env or {})},
             cwd=ROOT,
             capture_output=True,
             text=True,
         )
         if check and done.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-4000:]}")
+        self.last_returncode = done.returncode
+        self.last_stderr = done.stderr
         return done.stdout
 
     def python(self, module: str, *args: str, stdin: str | None = None) -> str:
@@ -164,7 +168,17 @@ class Stack:
         keys.ensure_keys(self.var / "keys")
         self.create_database()
         self.manage("migrate", "--noinput")
-        self.manage("collectstatic", "--noinput", "-v", "0")
+        if self._static_outdated():
+            self.manage("collectstatic", "--noinput", "-v", "0")
+
+    def _static_outdated(self) -> bool:
+        """collectstatic (with compression) is slow: only when a static file is newer."""
+        manifest = self.var / "static" / "staticfiles.json"
+        if not manifest.exists():
+            return True
+        built = manifest.stat().st_mtime
+        sources = (ROOT / "src" / "ketenwacht").glob("*/static/**/*")
+        return any(path.stat().st_mtime > built for path in sources if path.is_file())
 
     # -- processes -----------------------------------------------------------------------------
 
@@ -257,9 +271,11 @@ class Stack:
         self._spawn("lb", [PYTHON, "-m", "suites.lb", "--listen", f"{HOST}:{self.port}", *backends])
 
     def start(self) -> Stack:
+        began = time.monotonic()
         self.logs.mkdir(parents=True, exist_ok=True)
         self.start_redis()
         self.prepare()
+        prepared = time.monotonic()
         self.app_ports = [free_port() for _ in range(self.apps)]
         for index in range(self.apps):
             self.start_app(index)
@@ -271,6 +287,12 @@ class Stack:
             self.wait_for(lambda p=port: _ready(f"http://{HOST}:{p}"), f"app on {port}")
         self.wait_for(lambda: _ready(self.url), "load balancer")
         self.wait_for(self.workers_ready, "celery workers")
+        print(
+            f"prod-local up in {time.monotonic() - began:.0f} s "
+            f"(migrate and collectstatic {prepared - began:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
         return self
 
     def workers_ready(self) -> bool:
