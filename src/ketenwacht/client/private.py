@@ -142,7 +142,13 @@ class KetenwachtClient:
             oprf.tag_material(oprf.unblind(b.blind, base64.b64decode(evaluated)))
             for b, evaluated in zip(blinded, evaluation["evaluated"], strict=True)
         ]
-        codes = self._lookup(prefix, version, bits, tags)
+        try:
+            codes = self._lookup(prefix, version, bits, tags)
+        except TransportError as error:
+            # The list grew and the server now cuts buckets finer: ask again with its bits.
+            if error.status != 409 or "prefix_bits" not in error.body:
+                raise
+            codes = self._lookup(prefix, version, int(error.body["prefix_bits"]), tags)
         value_codes, domain_codes = codes[0], codes[1] if len(messages) > 1 else set()
         allowlisted = bool({_ALLOWLISTED, _ALLOWLISTED_COVERS_URLS} & value_codes)
         if canonical.kind == "url":

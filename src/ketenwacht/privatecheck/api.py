@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ketenwacht.api.problems import problem
-from ketenwacht.errors import ValidationFailed
+from ketenwacht.errors import ConflictError, ValidationFailed
 from ketenwacht.identifiers.services import RateLimited
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Scope
@@ -136,6 +136,12 @@ def _bucket(request: Request, number: int, *, public: bool) -> Response:
         )
     except RateLimited as limited:
         return _limited(request, limited)
+    except ConflictError as conflict:
+        answer = problem(
+            conflict.status, conflict.code, str(conflict.message), instance=request.get_full_path()
+        )
+        answer.data.update(conflict.details)  # the current prefix_bits, to ask again with
+        return answer
     response = Response(result.as_dict())
     response["Cache-Control"] = "no-store"
     return response
