@@ -73,15 +73,22 @@ def _figure(width: float, height: float) -> Any:
     return figure
 
 
-def _svg(figure: Any) -> str:
+def _svg(figure: Any, *, text_as_paths: bool) -> str:
+    """Glyphs as paths for browsers (an ``<img>`` SVG cannot use the page's fonts); text as
+    text for the PDF, where WeasyPrint sets it in the document's embedded Noto Sans (three
+    times faster to draw and a third of the size)."""
     import matplotlib
 
     buffer = io.StringIO()
+    fonttype = "path" if text_as_paths else "none"
     with matplotlib.rc_context(
-        {"svg.fonttype": "path", "svg.hashsalt": "ketenwacht", "font.family": FAMILY}
+        {"svg.fonttype": fonttype, "svg.hashsalt": "ketenwacht", "font.family": FAMILY}
     ):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buffer.getvalue()
+    svg = buffer.getvalue()
+    if not text_as_paths:
+        svg = svg.replace(f"'{FAMILY}'", f"'{FAMILY}', sans-serif")
+    return svg
 
 
 def bar_chart(
@@ -91,6 +98,7 @@ def bar_chart(
     title: str,
     value_label: str,
     horizontal: bool = False,
+    text_as_paths: bool = True,
 ) -> str:
     """An SVG bar chart; ``None`` values (suppressed) are left out, not drawn as zero."""
     import matplotlib
@@ -114,7 +122,7 @@ def bar_chart(
             axes.set_ylabel(value_label)
         axes.set_title(title, loc="left", fontweight="bold")
         axes.spines[["top", "right"]].set_visible(False)
-        return _svg(figure)
+        return _svg(figure, text_as_paths=text_as_paths)
 
 
 def data_uri(svg: str) -> str:

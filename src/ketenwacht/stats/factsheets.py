@@ -126,6 +126,7 @@ def run_definition(
             end=end,
             fraud_form=fraud_form,
             measure=definition.measure,
+            medians=len(table["dims"]) == 1,  # cross tables show counts only
         )
         linked.add_table(table["slug"], table["dims"], result.cells)
         medians[table["slug"]] = result.medians
@@ -449,7 +450,9 @@ def table_rows(table: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[s
     return headers, rows
 
 
-def chart_for(table: dict[str, Any], cache_key: str = "") -> tuple[str, str]:
+def chart_for(
+    table: dict[str, Any], cache_key: str = "", *, for_pdf: bool = False
+) -> tuple[str, str]:
     """(SVG data URI, text alternative) of a table: the totals along its first dimension."""
     dims = table["dims"]
     first = dims[0]
@@ -466,7 +469,8 @@ def chart_for(table: dict[str, Any], cache_key: str = "") -> tuple[str, str]:
         for label, value in zip(labels, values, strict=True)
     ]
     alt = _("Bar chart: %(title)s. %(values)s.") % {"title": title, "values": "; ".join(parts)}
-    key = f"stats-chart:{cache_key}:{table['slug']}:{get_language()}" if cache_key else ""
+    medium = "pdf" if for_pdf else "web"
+    key = f"stats-chart:{cache_key}:{table['slug']}:{get_language()}:{medium}" if cache_key else ""
     svg = cache.get(key) if key else None
     if svg is None:
         svg = charts.bar_chart(
@@ -475,17 +479,22 @@ def chart_for(table: dict[str, Any], cache_key: str = "") -> tuple[str, str]:
             title=title,
             value_label=_("Number"),
             horizontal=first != Dimension.MONTH,
+            text_as_paths=not for_pdf,
         )
         if key:
             cache.set(key, svg, 24 * 3600)
     return charts.data_uri(svg), alt
 
 
-def render_tables(factsheet: Factsheet) -> list[RenderedTable]:
+def _cache_key(factsheet: Factsheet) -> str:
+    return f"{factsheet.pk}:{factsheet.computed_at.timestamp()}:{factsheet.result_digest[:16]}"
+
+
+def render_tables(factsheet: Factsheet, *, for_pdf: bool = False) -> list[RenderedTable]:
     rendered = []
     for table in factsheet.content.get("tables", []):
         headers, rows = table_rows(table)
-        uri, alt = chart_for(table, f"{factsheet.pk}:{factsheet.computed_at.timestamp()}")
+        uri, alt = chart_for(table, _cache_key(factsheet), for_pdf=for_pdf)
         rendered.append(
             RenderedTable(
                 slug=table["slug"],
@@ -509,11 +518,11 @@ def key_figures(factsheet: Factsheet) -> list[tuple[str, str]]:
     ]
 
 
-def context(factsheet: Factsheet) -> dict[str, Any]:
+def context(factsheet: Factsheet, *, for_pdf: bool = False) -> dict[str, Any]:
     return {
         "factsheet": factsheet,
         "key_figures": key_figures(factsheet),
-        "tables": render_tables(factsheet),
+        "tables": render_tables(factsheet, for_pdf=for_pdf),
         "trend": factsheet.content.get("trend"),
         "spikes": factsheet.content.get("spikes", []),
         "fraud_form_label": value_label(Dimension.FRAUD_FORM, factsheet.fraud_form)
@@ -535,9 +544,11 @@ def _font_face() -> str:
     return "\n".join(faces)
 
 
-def factsheet_html(factsheet: Factsheet, *, standalone: bool = True) -> str:
+def factsheet_html(factsheet: Factsheet, *, for_pdf: bool = True) -> str:
+    """The standalone document (the PDF's source), fonts embedded, nothing to fetch."""
     return render_to_string(
-        "stats/factsheet_document.html", {**context(factsheet), "font_face": _font_face()}
+        "stats/factsheet_document.html",
+        {**context(factsheet, for_pdf=for_pdf), "font_face": _font_face()},
     )
 
 
@@ -551,8 +562,13 @@ def factsheet_pdf(factsheet: Factsheet) -> bytes:
         from weasyprint.urls import URLFetcher
     except (ImportError, OSError) as error:
         raise PdfUnavailable(str(error)) from error
+    key = f"stats-pdf:{_cache_key(factsheet)}:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return bytes(cached)
     fetcher = URLFetcher(allowed_protocols=("data",))
     pdf: bytes = HTML(string=factsheet_html(factsheet), url_fetcher=fetcher).write_pdf()
+    cache.set(key, pdf, 24 * 3600)
     return pdf
 
 

@@ -122,6 +122,7 @@ def aggregate_intakes(
     end: date,
     fraud_form: str | None = None,
     with_amount: bool = True,
+    medians: bool = True,
 ) -> Aggregation:
     """Counts, summed damage (euro) and median damage per cell of ``dims``."""
     queryset = intake_queryset(start, end, fraud_form)
@@ -132,7 +133,7 @@ def aggregate_intakes(
     postgres = connection.vendor == "postgresql"
     if with_amount:
         aggregates["amount"] = Sum("amount_cents")
-        if postgres:
+        if postgres and medians:
             aggregates["median"] = PercentileMedian("amount_cents")
     result = Aggregation()
     labellers = [_labeller(dim) for dim in dims]
@@ -146,10 +147,10 @@ def aggregate_intakes(
         else:  # two database groups with one label (e.g. month truncation across zones)
             cell.count += row["n"]
             cell.value = (cell.value or 0) + (value or 0) if with_amount else None
-        if postgres and with_amount:
+        if postgres and with_amount and medians:
             median = row.get("median")
             result.medians[key] = median / 100 if median is not None else None
-    if with_amount and not postgres:
+    if with_amount and medians and not postgres:
         values: dict[tuple[str, ...], list[int]] = defaultdict(list)
         fields = [*names.values(), "amount_cents"]
         for row in queryset.exclude(amount_cents=None).values_list(*fields).order_by():
@@ -254,10 +255,16 @@ def aggregate(
     end: date,
     fraud_form: str | None = None,
     measure: str = "",
+    medians: bool = True,
 ) -> Aggregation:
     if source == Source.INTAKES:
         return aggregate_intakes(
-            dims, start=start, end=end, fraud_form=fraud_form, with_amount=measure == "amount"
+            dims,
+            start=start,
+            end=end,
+            fraud_form=fraud_form,
+            with_amount=measure == "amount",
+            medians=medians,
         )
     if source == Source.PARTNER_FIGURES:
         return aggregate_partner_figures(

@@ -105,3 +105,19 @@ def test_partner_dashboard_shows_own_beside_chain_total(
     assert rows["purchase"].chain_incidents == 120 and rows["purchase"].share_percent == 25
     assert rows["phishing"].own_incidents == 40 and rows["phishing"].chain_incidents is None
     assert "80" not in response.content.decode()
+
+
+def test_charts_leave_suppressed_values_out_and_set_text_per_medium() -> None:
+    from ketenwacht.stats.charts import bar_chart
+
+    web = bar_chart(["Januari", "Februari"], [12, None], title="Per maand", value_label="Aantal")
+    pdf = bar_chart(
+        ["Januari", "Februari"],
+        [12, None],
+        title="Per maand",
+        value_label="Aantal",
+        text_as_paths=False,
+    )
+    assert "<text" not in web  # glyphs as paths: the same in every browser
+    assert "Januari" in pdf and "Februari" not in pdf  # a suppressed value is not a zero bar
+    assert "'Noto Sans', sans-serif" in pdf
