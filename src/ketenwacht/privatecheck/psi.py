@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ketenwacht.audit.services import audit_record
 from ketenwacht.client import oprf
@@ -165,7 +166,12 @@ def start(*, actor: Actor, elements_b64: Any) -> PsiJob:
     count = elements // ELEMENTS_PER_ITEM
     if count > max_items():
         raise ValidationFailed(
-            _("At most %(count)d items per screening.") % {"count": max_items()},
+            ngettext(
+                "At most %(count)d item per screening.",
+                "At most %(count)d items per screening.",
+                max_items(),
+            )
+            % {"count": max_items()},
             code="too_many_items",
             status=413,
         )

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ketenwacht.audit.services import audit_record
 from ketenwacht.client import oprf
@@ -169,7 +170,12 @@ def _decode_elements(elements: Any) -> list[bytes]:
         )
     if len(elements) > MAX_ELEMENTS:
         raise ValidationFailed(
-            _("At most %(count)d elements per request.") % {"count": MAX_ELEMENTS},
+            ngettext(
+                "At most %(count)d element per request.",
+                "At most %(count)d elements per request.",
+                MAX_ELEMENTS,
+            )
+            % {"count": MAX_ELEMENTS},
             code="too_many_elements",
             field="elements",
         )
