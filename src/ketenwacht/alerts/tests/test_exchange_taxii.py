@@ -347,3 +347,40 @@ def test_taxii2_client_reads_pages_and_adds_objects(live_server: Any) -> None:
     assert found["objects"][0]["id"] == f"report--{report_uuid}"
     versions = client.object_versions(f"report--{report_uuid}")
     assert versions["versions"] == [found["objects"][0]["modified"]]
+
+
+@pytest.mark.django_db
+def test_markup_posted_by_a_partner_renders_escaped(world: World) -> None:
+    from ketenwacht.alerts.tests.factories import client_for
+
+    _token, secret = make_token(world.member_org, [Scope.ALERTS_WRITE])
+    report_uuid = uuid.uuid4()
+    envelope = partner_envelope(
+        report_uuid,
+        name="<script>alert(1)</script> Nep-helpdesk",
+        description="<img src=x onerror=alert(2)> [klik](javascript:alert(3))",
+    )
+    envelope["objects"] = [o for o in envelope["objects"] if o["type"] != "sighting"]
+    assert post(objects_url(world), secret, envelope).json()["success_count"] == 4
+    page = client_for(world.author).get(f"/portal/alerts/{report_uuid}/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Nep-helpdesk" in page
+    assert "<img src=x" not in page
+    assert 'href="javascript:' not in page
+
+
+@pytest.mark.django_db
+def test_long_description_becomes_the_sanitised_markdown_body(world: World) -> None:
+    from ketenwacht.alerts.tests.factories import client_for
+
+    _token, secret = make_token(world.member_org, [Scope.ALERTS_WRITE])
+    report_uuid = uuid.uuid4()
+    long_text = "[klik](javascript:alert(3)) <script>alert(4)</script> " + "Bellers. " * 80
+    envelope = partner_envelope(report_uuid, description=long_text)
+    envelope["objects"] = [o for o in envelope["objects"] if o["type"] != "sighting"]
+    assert post(objects_url(world), secret, envelope).json()["success_count"] == 4
+    alert = Alert.objects.get(uuid=report_uuid)
+    assert (alert.summary, alert.body) == ("", long_text.strip())
+    page = client_for(world.author).get(f"/portal/alerts/{report_uuid}/").content.decode()
+    assert 'href="javascript:' not in page
+    assert "<script>alert(4)</script>" not in page
