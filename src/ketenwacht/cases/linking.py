@@ -99,7 +99,10 @@ def add_report(
     )
     flips = hubs.count_change(ids, report.fraud_type, delta=1, allowlisted=allowlisted)
     if flips:
-        seeds = {report.pk} | _reports_naming(flips.now_excluded | flips.now_linking)
+        # The recompute sees only the seeds and their clusters: besides the reports naming a
+        # flipped identifier, seed the ones the new report reaches through its linking ones.
+        reach = {pid for pid in ids if pid not in flips.excluded}
+        seeds = {report.pk} | _reports_naming(flips.now_excluded | flips.now_linking | reach)
         return recompute(seeds, now=moment)
     linking = [pid for pid in ids if pid not in flips.excluded]
     return _join(report, linking, now=moment)

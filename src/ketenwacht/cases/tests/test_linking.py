@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings, target
+from hypothesis import HealthCheck, given, note, settings, target
 from hypothesis import strategies as st
 
 from ketenwacht.cases import hubs, summary
@@ -85,6 +85,7 @@ def _assert_stored_summaries_are_fresh() -> None:
 def test_incremental_equals_rebuild_and_oracle(
     small_hubs: dict[str, Any], operations: list[tuple[str, Any, Any]]
 ) -> None:
+    note(f"operations: {operations!r}")
     pool = make_pseudonyms(6)
     try:
         with transaction.atomic():
@@ -146,6 +147,26 @@ def test_a_report_without_usable_identifiers_stays_single() -> None:
     lonely = add([])
     assert lonely.cluster_id is None
     assert not ReportLink.objects.filter(report=lonely).exists()
+
+
+def test_a_report_that_makes_a_hub_still_joins_what_its_other_identifiers_reach(
+    small_hubs: dict[str, Any],
+) -> None:
+    """Found by the property test: when a new report turns one of its identifiers into a hub
+    (local recompute instead of the fast path), its other identifiers still link it to the
+    single reports and clusters that name them."""
+    hub, own = make_pseudonyms(2)
+    single = add([own], fraud_type="purchase")
+    trio = [add([hub], fraud_type=f) for f in ("purchase", "purchase", "phishing")]
+    assert partition() == {frozenset(r.pk for r in trio), frozenset({single.pk})}
+    # Four reports over two unrelated families (> 3): the address becomes a hub.
+    newcomer = add([hub, own], fraud_type="phishing")
+    assert Hub.objects.get(pseudonym_id=hub).is_excluded
+    assert partition() == _oracle()
+    assert partition() == {
+        frozenset({single.pk, newcomer.pk}),
+        *(frozenset({r.pk}) for r in trio),
+    }
 
 
 def test_removing_the_bridge_splits_the_cluster() -> None:
