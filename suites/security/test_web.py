@@ -266,7 +266,11 @@ def test_a_tampered_audit_row_makes_audit_verify_exit_1() -> None:
         audit_record(actor=SYSTEM, action="suites.security", details={"n": n}) for n in range(5)
     ]
     call_command("audit_verify", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    AuditEvent.objects.filter(pk=events[2].pk).update(details={"n": 99})
+    # An attacker with owner rights (on PostgreSQL the append-only trigger is switched off).
+    from ketenwacht.audit.tests.conftest import owner_rights
+
+    with owner_rights():
+        AuditEvent.objects.filter(pk=events[2].pk).update(details={"n": 99})
     with pytest.raises(CommandError) as failure:
         call_command("audit_verify")
     assert failure.value.returncode == 1

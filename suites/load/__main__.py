@@ -1,0 +1,3 @@
+from suites.load import main
+
+main()
