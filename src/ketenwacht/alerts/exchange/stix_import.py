@@ -44,7 +44,7 @@ from ketenwacht.alerts import indicators, services
 from ketenwacht.alerts.constants import SUMMARY_MAX, TITLE_MAX
 from ketenwacht.alerts.exchange.stix import MARKING_BY_TLP2_ID, PSEUDONYM_PROPERTY
 from ketenwacht.alerts.models import Alert
-from ketenwacht.errors import DomainError
+from ketenwacht.errors import DomainError, PermissionDeniedError
 from ketenwacht.identifiers.services import BatchRejected, sightings_ingest
 from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
@@ -450,7 +450,11 @@ def _record_sightings(
 def import_objects(*, actor: Actor, group: SharingGroup, objects: list[Any]) -> ImportOutcome:
     """All objects or none: alerts (shared), their indicators and sightings."""
     if not access.is_member(actor, group.pk):
-        raise Failure("not a member of this collection's sharing group")
+        raise PermissionDeniedError(
+            "Geen lid van de deelgroep van deze collectie. / Not a member of this collection's "
+            "sharing group.",
+            code="not_a_member",
+        )
     plan = plan_import(
         objects, may_record_sightings=access.has_scope(actor, Scope.IDENTIFIERS_WRITE)
     )

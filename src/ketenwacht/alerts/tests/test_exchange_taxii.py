@@ -384,3 +384,19 @@ def test_long_description_becomes_the_sanitised_markdown_body(world: World) -> N
     page = client_for(world.author).get(f"/portal/alerts/{report_uuid}/").content.decode()
     assert 'href="javascript:' not in page
     assert "<script>alert(4)</script>" not in page
+
+
+@pytest.mark.django_db
+def test_import_objects_refuses_a_non_member(world: World) -> None:
+    from ketenwacht.alerts.exchange import stix_import
+    from ketenwacht.errors import PermissionDeniedError
+    from ketenwacht.partners.access import actor_for_token
+
+    token, _secret = make_token(world.outsider_org, [Scope.ALERTS_WRITE])
+    with pytest.raises(PermissionDeniedError):
+        stix_import.import_objects(
+            actor=actor_for_token(token),
+            group=world.group,
+            objects=partner_envelope(uuid.uuid4())["objects"],
+        )
+    assert Alert.objects.count() == 0
