@@ -102,6 +102,18 @@ def _messages(canonical: Canonical) -> list[bytes]:
     return messages
 
 
+def _is_official(canonical: Canonical, allowlist: dict[tuple[str, str], bool]) -> bool:
+    """The plain check's allowlist rule: the value itself, or for a URL the registrable
+    domain of an entry that covers URLs, or for an e-mail address its domain."""
+    if (canonical.kind, canonical.value) in allowlist:
+        return True
+    registrable = canonical.detail.get("registrable_domain")
+    if canonical.kind in ("url", "email") and registrable:
+        covers = allowlist.get(("domain", str(registrable)))
+        return covers is not None and (canonical.kind == "email" or covers)
+    return False
+
+
 class KetenwachtClient:
     def __init__(
         self,
@@ -213,7 +225,7 @@ class KetenwachtClient:
             except CanonicalError as error:
                 results[index] = ScreenResult(index, None, error.code)
         if valid:
-            blinded = [oprf.blind(m) for _i, canonical in valid for m in _messages(canonical)]
+            blinded = [oprf.blind(oprf.message_for(c.kind, c.value)) for _i, c in valid]
             job = self._call(
                 "POST",
                 "/private-check/psi",
@@ -230,20 +242,13 @@ class KetenwachtClient:
             if job["status"] == "failed":
                 raise TransportError(500, {"code": "job_failed", "detail": job["job"]})
             evaluated = base64.b64decode(job["evaluated"])
-            tags = []
+            items = []
             for position, b in enumerate(blinded):
                 start = position * oprf.ELEMENT_SIZE
                 element = oprf.unblind(b.blind, evaluated[start : start + oprf.ELEMENT_SIZE])
-                tags.append(oprf.tag_of(element))
-            allowlist_blob = base64.b64decode(job.get("allowlist") or "")
-            allowlist = {
-                allowlist_blob[i : i + oprf.TAG_SIZE]: allowlist_blob[i + oprf.TAG_SIZE]
-                for i in range(0, len(allowlist_blob), oprf.TAG_SIZE + 1)
-            }
-            value_tags = tags[0::ELEMENTS_PER_CHECK]
-            domain_tags = tags[1::ELEMENTS_PER_CHECK]
+                items.append(oprf.tag_of(element).hex())
             psi_client = openmined_psi.client.CreateWithNewKey(True)
-            request = psi_client.CreateRequest([tag.hex() for tag in value_tags])
+            request = psi_client.CreateRequest(items)
             answer = self._call(
                 "POST",
                 f"/private-check/psi/{job['job']}/request",
@@ -254,10 +259,12 @@ class KetenwachtClient:
             response = openmined_psi.Response()
             response.ParseFromString(base64.b64decode(answer["response"]))
             hits = set(psi_client.GetIntersection(setup, response))
+            official = {
+                (entry["kind"], entry["value"]): bool(entry["covers_urls"])
+                for entry in job.get("allowlist") or []
+            }
             for position, (index, canonical) in enumerate(valid):
-                covers = allowlist.get(domain_tags[position])
-                official = value_tags[position] in allowlist or (
-                    covers is not None and (canonical.kind == "email" or covers == 1)
+                results[index] = ScreenResult(
+                    index, position in hits and not _is_official(canonical, official)
                 )
-                results[index] = ScreenResult(index, position in hits and not official)
         return [results[index] for index in range(len(values))]

@@ -51,6 +51,12 @@ class PsiStartSerializer(serializers.Serializer):
     elements = serializers.CharField(help_text="n blinded OPRF elements (n × 32 bytes), base64.")
 
 
+class PsiAllowlistEntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    covers_urls = serializers.BooleanField()
+
+
 class PsiRequestSerializer(serializers.Serializer):
     request = serializers.CharField(help_text="An openmined-psi Request message, base64.")
 
@@ -69,7 +75,7 @@ class PsiJobSerializer(serializers.Serializer):
     answered = serializers.BooleanField()
     evaluated = serializers.CharField(allow_null=True)
     setup = serializers.CharField(allow_null=True)
-    allowlist = serializers.CharField(allow_null=True)
+    allowlist = PsiAllowlistEntrySerializer(many=True, allow_null=True)
 
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457).")

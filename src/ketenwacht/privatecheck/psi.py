@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from ketenwacht.audit.services import audit_record
 from ketenwacht.client import oprf
 from ketenwacht.errors import ConflictError, NotFoundError, ValidationFailed
+from ketenwacht.identifiers.models import AllowlistEntry
 from ketenwacht.partners.access import Actor
 from ketenwacht.privatecheck import keyring, services
 from ketenwacht.privatecheck.models import ListedElement, PsiJob, PsiStatus
@@ -36,9 +37,6 @@ from ketenwacht.privatecheck.models import ListedElement, PsiJob, PsiStatus
 FPR = 1e-9
 LEVELS_AT_OR_ABOVE_WARNING = frozenset({"warning", "high"})
 LEVEL_CHUNK = 2000
-# Each item comes as two blinded elements: its value, and the registrable domain an allowlist
-# entry may cover it by (or a dummy), so the platform cannot tell which items are URLs.
-ELEMENTS_PER_ITEM = 2
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -85,6 +83,27 @@ def server_setup(
     setup = openmined_psi.ServerSetup()
     setup.raw.encrypted_elements.extend(sorted(encrypted))
     return setup
+
+
+def _evaluate_part(args: tuple[bytes, bytes]) -> bytes:
+    secret, blob = args
+    out = bytearray()
+    for start in range(0, len(blob), oprf.ELEMENT_SIZE):
+        element = oprf.deserialize_element(blob[start : start + oprf.ELEMENT_SIZE])
+        out += oprf.blind_evaluate(secret, element)
+    return bytes(out)
+
+
+def evaluate_blob(secret: bytes, blob: bytes, *, workers: int | None = None) -> bytes:
+    """BlindEvaluate ``n`` concatenated elements, in ``workers`` processes for large jobs."""
+    workers = workers or processes()
+    count = len(blob) // oprf.ELEMENT_SIZE
+    if workers == 1 or count < 4096:
+        return _evaluate_part((secret, blob))
+    per = -(-count // workers) * oprf.ELEMENT_SIZE
+    parts = [(secret, blob[i : i + per]) for i in range(0, len(blob), per)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return b"".join(pool.map(_evaluate_part, parts))
 
 
 # --- the platform's set ------------------------------------------------------------------------
@@ -156,14 +175,7 @@ def start(*, actor: Actor, elements_b64: Any) -> PsiJob:
             code="invalid_element",
             field="elements",
         )
-    elements = len(blob) // oprf.ELEMENT_SIZE
-    if elements % ELEMENTS_PER_ITEM:
-        raise ValidationFailed(
-            _("Send two elements per item: the value and its domain (or a dummy)."),
-            code="invalid_element",
-            field="elements",
-        )
-    count = elements // ELEMENTS_PER_ITEM
+    count = len(blob) // oprf.ELEMENT_SIZE
     if count > max_items():
         raise ValidationFailed(
             ngettext(
@@ -211,11 +223,7 @@ def run(job_id: int) -> PsiJob:
     try:
         keys = keyring.load()
         version = keys.current_version
-        blob = bytes(job.elements)
-        evaluated = bytearray()
-        for start_at in range(0, len(blob), oprf.ELEMENT_SIZE):
-            element = oprf.deserialize_element(blob[start_at : start_at + oprf.ELEMENT_SIZE])
-            evaluated += oprf.blind_evaluate(keys.current, element)
+        evaluated = evaluate_blob(keys.current, bytes(job.elements))
         _save_progress(job, 20)
         tags = screening_tags(
             actor,
@@ -321,17 +329,20 @@ def job_dict(job: PsiJob, *, with_result: bool = False) -> dict[str, Any]:
     if with_result and job.status == PsiStatus.DONE and not job.answered:
         data["evaluated"] = base64.b64encode(bytes(job.evaluated)).decode()
         data["setup"] = base64.b64encode(bytes(job.setup)).decode()
-        data["allowlist"] = base64.b64encode(allowlist_records(job.key_version)).decode()
+        data["allowlist"] = allowlist()
     return data
 
 
-def allowlist_records(key_version: int) -> bytes:
-    """Tags of the allowlist (public contact points) with a flag byte: 1 when the entry also
-    covers URLs on it. The client drops a hit that the plain check would call official."""
-    rows = ListedElement.objects.filter(
-        key_version=key_version, allowlist_entry__isnull=False
-    ).values_list("tag", "allowlist_entry__covers_urls")
-    return b"".join(bytes(tag) + bytes([1 if covers else 0]) for tag, covers in rows)
+def allowlist() -> list[dict[str, Any]]:
+    """The allowlist: official contact points of organisations (public, not personal data).
+    The client applies it as the plain check does, so a screening hit the plain check would
+    call official (a bank's own number, a URL on a bank's domain) is dropped on its side."""
+    return [
+        {"kind": kind, "value": value, "covers_urls": covers}
+        for kind, value, covers in AllowlistEntry.objects.order_by("pk").values_list(
+            "kind", "value", "covers_urls"
+        )
+    ]
 
 
 def purge(*, older_than_hours: int = 24) -> int:
