@@ -231,11 +231,16 @@ class PsiJobsView(APIView):
         "agreements; poll it, unblind, and send your openmined-psi request. The platform learns "
         "only how many items you have.",
         request=PsiStartSerializer,
-        responses={202: PsiJobSerializer, **problems(400, 413)},
+        responses={202: PsiJobSerializer, **problems(400, 413, 429)},
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        job = psi.start(actor=access.actor_from_request(request), elements_b64=data.get("elements"))
+        try:
+            job = psi.start(
+                actor=access.actor_from_request(request), elements_b64=data.get("elements")
+            )
+        except RateLimited as limited:
+            return _limited(request, limited)
         return Response(psi.job_dict(job), status=status.HTTP_202_ACCEPTED)
 
 

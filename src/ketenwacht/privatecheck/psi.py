@@ -29,7 +29,9 @@ from django.utils.translation import ngettext
 from ketenwacht.audit.services import audit_record
 from ketenwacht.client import oprf
 from ketenwacht.errors import ConflictError, NotFoundError, ValidationFailed
+from ketenwacht.identifiers import ratelimit
 from ketenwacht.identifiers.models import AllowlistEntry
+from ketenwacht.identifiers.services import RateLimited
 from ketenwacht.partners.access import Actor
 from ketenwacht.privatecheck import keyring, services
 from ketenwacht.privatecheck.models import ListedElement, PsiJob, PsiStatus
@@ -168,6 +170,14 @@ def start(*, actor: Actor, elements_b64: Any) -> PsiJob:
         raise ValidationFailed(
             _("Bulk screening is for partner organisations."), code="no_organisation"
         )
+    # Each job evaluates up to a million guesses: jobs are counted per organisation.
+    decision = ratelimit.hit(
+        "privatecheck-psi",
+        f"organisation:{actor.organisation.pk}",
+        ratelimit.parse_rate(str(_setting("PSI_RATE", "10/day"))),
+    )
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after)
     blob = _decode_blob(elements_b64, "elements")
     if not blob or len(blob) % oprf.ELEMENT_SIZE:
         raise ValidationFailed(
