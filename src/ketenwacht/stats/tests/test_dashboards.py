@@ -121,3 +121,23 @@ def test_charts_leave_suppressed_values_out_and_set_text_per_medium() -> None:
     assert "<text" not in web  # glyphs as paths: the same in every browser
     assert "Januari" in pdf and "Februari" not in pdf  # a suppressed value is not a zero bar
     assert "'Noto Sans', sans-serif" in pdf
+
+
+def test_annual_report_gets_key_figures_of_the_public_year_factsheet_only() -> None:
+    from ketenwacht.knowledge.integration import key_figures
+    from ketenwacht.partners.access import Actor
+
+    factsheet = _factsheet(FactsheetStatus.DRAFT, "Jaar 2025")
+    factsheet.period_kind = PeriodKind.YEAR
+    factsheet.period_start, factsheet.period_end = date(2025, 1, 1), date(2026, 1, 1)
+    factsheet.content["key_figures"] = [
+        {"code": "intakes", "value": 1234, "status": "published", "kind": "int"},
+        {"code": "open_clusters", "value": None, "status": "primary", "kind": "int"},
+    ]
+    factsheet.save()
+    assert [f for f in key_figures(actor=Actor(), year=2025) if f.source == "Jaar 2025"] == []
+    factsheet.status = FactsheetStatus.PUBLIC
+    factsheet.save()
+    figures = [(f.label, f.value) for f in key_figures(actor=Actor(), year=2025)]
+    assert ("Intakes by victims", "1.234") in figures
+    assert ("Open clusters of linked reports", "suppressed") in figures

@@ -240,3 +240,25 @@ def test_partner_figures_never_show_a_recognisable_partner(programme: dict) -> N
     assert cells["phishing"]["n"] is None and cells["phishing"]["s"] == "dominance"
     assert cells["invoice"]["n"] == 120
     assert differencing_attack([table]) == {}
+
+
+def test_one_scan_aggregation_matches_one_query_per_table() -> None:
+    """On PostgreSQL the tables come from one GROUPING SETS scan; they must equal the plain
+    GROUP BY of each table (and the overall figures the plain aggregate)."""
+    from ketenwacht.stats import sources
+
+    _intakes()
+    make_intakes(3, day=date(2026, 3, 5), channel="", postcode="", amount_cents=None)
+    tables = [["fraud_form", "channel"], ["age_band"], ["province"], ["month"]]
+    window = {"start": date(2026, 3, 1), "end": date(2026, 4, 1)}
+    together, overall = sources.aggregate_intake_tables(tables, **window)
+    for dims, result in zip(tables, together, strict=True):
+        alone = sources.aggregate_intakes(dims, medians=len(dims) == 1, **window)
+        assert {k: (c.count, c.value) for k, c in result.cells.items()} == {
+            k: (c.count, c.value) for k, c in alone.cells.items()
+        }
+        assert result.medians == alone.medians
+    if overall is not None:
+        from ketenwacht.stats.factsheets import intake_overall
+
+        assert overall == intake_overall(window["start"], window["end"], None)
