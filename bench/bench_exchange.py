@@ -8,6 +8,10 @@ Rows:
   this figure), and compares it with ``json.dumps`` of the same objects, the floor any export
   pays to put them on the wire. ``ratio`` is ours / raw in objects per second: how many times
   slower building is than serialising. Set ``BENCH_EXCHANGE_N`` to change the size.
+* **STIX export from the database** — ``GET /api/v1/alerts/exchange/stix`` (token, GREEN
+  alerts, community audience) of ``BENCH_EXCHANGE_DB_N`` (100,000) indicators in alerts of
+  10,000: the read of alerts, indicators and pseudonyms, the objects, the JSON response and
+  the audit row. The raw limit is ``json.dumps`` of the same bundle.
 * **TAXII page** — ``GET /taxii2/api/collections/<id>/objects/?limit=1000`` through Django's
   test client with a token (authentication, scope, the collection's alerts read from the
   database, STIX objects built, rendered), median of ``PAGE_REQUESTS`` requests, for the first
@@ -43,6 +47,8 @@ TAXII_ALERTS = 25
 TAXII_INDICATORS = 200
 PAGE_REQUESTS = int(os.environ.get("BENCH_EXCHANGE_PAGES", "10"))
 MISP_ATTRIBUTES = int(os.environ.get("BENCH_EXCHANGE_MISP", "10000"))
+DB_N = int(os.environ.get("BENCH_EXCHANGE_DB_N", "100000"))
+DB_PER_ALERT = 10_000
 MISP_REPORTED = 45_640 / (19 * 60)  # attributes/s of MISP's reported restSearch
 
 
@@ -254,11 +260,61 @@ def _misp_row(world: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _stix_api_row(world: dict[str, Any]) -> dict[str, Any]:
+    """The bundle of ``DB_N`` indicators through the API, read from the database."""
+    from django.test import Client
+
+    from ketenwacht.alerts import services
+    from ketenwacht.alerts.models import Alert
+    from ketenwacht.partners.constants import Marking, Scope
+    from ketenwacht.partners.tests.factories import make_token
+
+    Alert.objects.all().delete()  # only this row's alerts in the bundle
+    number = 2_000_000
+    for start in range(0, DB_N, DB_PER_ALERT):
+        alert = services.alert_create(
+            actor=world["author"],
+            group=world["group"],
+            title=f"export {start}",
+            fraud_type="phishing",
+            marking=Marking.GREEN,
+        )
+        items = [_value(n)[1:] for n in range(number, number + min(DB_PER_ALERT, DB_N - start))]
+        number += len(items)
+        services.alert_indicators_import(actor=world["author"], alert=alert, items=items)
+        services.alert_share(actor=world["author"], alert=alert)
+    _token, secret = make_token(world["member_org"], [Scope.ALERTS_READ])
+    start_time = time.perf_counter()
+    response = Client().get(
+        "/api/v1/alerts/exchange/stix", headers={"Authorization": f"Bearer {secret}"}
+    )
+    seconds = time.perf_counter() - start_time
+    assert response.status_code == 200, response.status_code
+    bundle = json.loads(response.content)
+    indicators = sum(1 for obj in bundle["objects"] if obj["type"] == "indicator")
+    assert indicators == DB_N, indicators
+    start_time = time.perf_counter()
+    json.dumps(bundle, ensure_ascii=False)
+    raw_seconds = time.perf_counter() - start_time
+    ours = DB_N / seconds
+    raw = DB_N / raw_seconds
+    return {
+        "name": f"STIX export: GET /api/v1/alerts/exchange/stix of {DB_N:,} indicators "
+        f"(+ sightings) from the database ({_vendor()})",
+        "figure": ours,
+        "unit": "indicators/s",
+        "raw": raw,
+        "ratio": ours / raw,
+        "target": f"none set; {seconds:,.1f} s for the bundle",
+    }
+
+
 def run() -> list[dict[str, Any]]:
     _setup_django()
     world = _world()
     rows = _taxii_rows(world)
     rows.append(_misp_row(world))
+    rows.append(_stix_api_row(world))
     organisation, alerts = _instances(N)
     start = time.perf_counter()
     objects = _objects(organisation, alerts)
