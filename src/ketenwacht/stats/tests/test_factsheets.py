@@ -250,10 +250,10 @@ def test_one_scan_aggregation_matches_one_query_per_table() -> None:
     _intakes()
     make_intakes(3, day=date(2026, 3, 5), channel="", postcode="", amount_cents=None)
     tables = [["fraud_form", "channel"], ["age_band"], ["province"], ["month"]]
-    window = {"start": date(2026, 3, 1), "end": date(2026, 4, 1)}
-    together, overall = sources.aggregate_intake_tables(tables, **window)
+    start, end = date(2026, 3, 1), date(2026, 4, 1)
+    together, overall = sources.aggregate_intake_tables(tables, start=start, end=end)
     for dims, result in zip(tables, together, strict=True):
-        alone = sources.aggregate_intakes(dims, medians=len(dims) == 1, **window)
+        alone = sources.aggregate_intakes(dims, medians=len(dims) == 1, start=start, end=end)
         assert {k: (c.count, c.value) for k, c in result.cells.items()} == {
             k: (c.count, c.value) for k, c in alone.cells.items()
         }
@@ -261,4 +261,4 @@ def test_one_scan_aggregation_matches_one_query_per_table() -> None:
     if overall is not None:
         from ketenwacht.stats.factsheets import intake_overall
 
-        assert overall == intake_overall(window["start"], window["end"], None)
+        assert overall == intake_overall(start, end, None)
