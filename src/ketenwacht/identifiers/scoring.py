@@ -126,19 +126,20 @@ def measures_for(rows: Iterable[AggregateRow], *, kind: str, now: datetime) -> d
 # (rule name, level it raises to, measure it reads), parsed once from the threshold names.
 _RULES = tuple((name, *name.split("_", 1)) for name in DEFAULT_THRESHOLDS)
 _CONFIDENCES = tuple(confidence.value for confidence in Confidence)
+_LEVELS_HIGH_FIRST = tuple(reversed(LEVEL_ORDER[1:]))
 
 
 def level_for(
     measures: Mapping[str, float], thresholds: Mapping[str, float]
 ) -> tuple[str, list[str]]:
     """The highest level whose rules are met, and the names of the rules met."""
-    met = [
-        name
-        for name, _level, measure in _RULES
-        if _rule_met(measures.get(measure, 0.0), thresholds.get(name, 0.0))
-    ]
-    levels = {level for name, level, _measure in _RULES if name in met}
-    for level in reversed(LEVEL_ORDER[1:]):
+    met: list[str] = []
+    levels: set[str] = set()
+    for name, level, measure in _RULES:  # one pass: this runs for every listed value checked
+        if _rule_met(measures.get(measure, 0.0), thresholds.get(name, 0.0)):
+            met.append(name)
+            levels.add(level)
+    for level in _LEVELS_HIGH_FIRST:
         if level in levels:
             return level, met
     return Level.NONE, met

@@ -39,6 +39,7 @@ from ketenwacht.identifiers.constants import (
     AllowlistCategory,
     Source,
 )
+from ketenwacht.identifiers.gcpause import gc_paused
 from ketenwacht.identifiers.ingest import (
     IngestContext,
     ItemError,
@@ -333,6 +334,28 @@ def sightings_ingest(
     _require(actor, scope=Scope.IDENTIFIERS_WRITE, permission="identifiers.record")
     organisation = _ingest_organisation(actor, organisation, source)
     _check_batch_size(items)
+    with gc_paused():
+        return _ingest(
+            actor=actor,
+            items=items,
+            atomic=atomic,
+            source=source,
+            organisation=organisation,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+
+
+def _ingest(
+    *,
+    actor: Actor,
+    items: Sequence[Mapping[str, Any]],
+    atomic: bool,
+    source: str,
+    organisation: Organisation,
+    idempotency_key: str | None,
+    now: datetime | None,
+) -> IngestResult:
     moment = now or timezone.now()
     idempotency = None
     if idempotency_key is not None:
@@ -496,6 +519,13 @@ def check_many(
 
     One audit row for the whole request (actor and counts; no values).
     """
+    with gc_paused():
+        return _check_many(actor=actor, items=items)
+
+
+def _check_many(
+    *, actor: Actor, items: Sequence[Mapping[str, Any]]
+) -> list[CheckResult | ItemError]:
     _require(actor, scope=Scope.IDENTIFIERS_CHECK, permission="identifiers.check")
     _check_batch_size(items)
     canonicals: list[tuple[int, Canonical]] = []
