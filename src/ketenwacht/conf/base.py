@@ -234,6 +234,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "ketenwacht.identifiers.tasks.purge_closed_work",
         "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
     },
+    "privatecheck-sync-list": {
+        "task": "ketenwacht.privatecheck.tasks.sync_list",
+        "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
+    },
+    "privatecheck-purge-psi-jobs": {
+        "task": "ketenwacht.privatecheck.tasks.purge_psi_jobs",
+        "schedule": float(env("KETENWACHT_IDENTIFIERS_PURGE_SECONDS", "3600")),
+    },
     "cases-refresh-priorities": {
         "task": "ketenwacht.cases.tasks.refresh_priorities",
         "schedule": float(env("KETENWACHT_CASES_REFRESH_SECONDS", "86400")),
