@@ -43,14 +43,14 @@ function mod97(text) {
   return rest;
 }
 
-// Only spellings whose canonical form is certain are checked here: IBANs and Dutch mobile
-// numbers. Anything else goes to the plain check (the form is submitted as it is).
+// Only spellings whose canonical form is certain are checked here: Dutch IBANs and Dutch
+// mobile numbers. Anything else goes to the plain check (the form is submitted as it is).
 export function canonical(raw) {
   const compact = raw.replace(/[\s.\-()/]/g, '');
   const iban = compact.toUpperCase();
-  if (/^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(iban)) {
-    if (mod97(iban.slice(4) + iban.slice(0, 4)) === 1) return { kind: 'iban', value: iban };
-    return null;
+  // Dutch IBANs (NLkk BBBB 0123456789); foreign ones go to the plain check.
+  if (/^NL[0-9]{2}[A-Z]{4}[0-9]{10}$/.test(iban) && mod97(iban.slice(4) + iban.slice(0, 4)) === 1) {
+    return { kind: 'iban', value: iban };
   }
   const mobile = compact.replace(/^(\+31|0031)(0)?/, '0');
   if (/^06[1-5][0-9]{7}$/.test(mobile)) return { kind: 'phone', value: '+31' + mobile.slice(1) };
