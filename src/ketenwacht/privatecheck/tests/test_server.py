@@ -322,3 +322,37 @@ def test_the_page_falls_back_to_the_plain_check(world: World) -> None:
     assert 'action="/controleer/"' in html  # without JavaScript: the plain public check
     assert "privatecheck/oblivious.bundle.js" in html
     assert 'data-evaluate-url="/api/v1/public/private-check/evaluate"' in html
+
+
+def test_psi_jobs_are_rate_limited_per_organisation(world: World, settings: Any) -> None:
+    settings.KETENWACHT = {**settings.KETENWACHT, "PRIVATECHECK_PSI_RATE": "1/day"}
+    client = client_for(world.checker)
+    client.screen([WARNING_IBAN])
+    with pytest.raises(TransportError) as refused:
+        client_for(world.checker).screen([WARNING_IBAN])  # another token, same organisation
+    assert refused.value.status == 429
+
+
+def test_the_client_asks_again_when_the_buckets_get_finer(world: World, settings: Any) -> None:
+    """Between evaluate and bucket the list grew past a power of two: 409, then a retry."""
+    from ketenwacht.client import KetenwachtClient
+
+    inner = client_for(world.checker).transport
+    calls: list[int] = []
+
+    class Growing:
+        def request(self, method: str, path: str, *, body: Any = None) -> Any:
+            if "/buckets/" in path and not calls:
+                settings.KETENWACHT = {**settings.KETENWACHT, "PRIVATECHECK_BUCKET_TARGET": 2}
+                private.forget_prefix_bits()
+            if "/buckets/" in path:
+                try:
+                    return inner.request(method, path, body=body)
+                except TransportError as error:
+                    calls.append(error.status)
+                    raise
+            return inner.request(method, path, body=body)
+
+    client = KetenwachtClient(transport=Growing())
+    assert client.check_private(WARNING_IBAN).level == "warning"
+    assert calls == [409]
