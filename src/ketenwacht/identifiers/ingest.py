@@ -618,33 +618,33 @@ def write_copy(
             f"ON CONFLICT (digest, key_version) DO NOTHING",
             [now],
         )
+        # Sightings and raw values in one statement: the raw values take each sighting's
+        # pseudonym from the rows just inserted (joined on the staged sighting id, in memory)
+        # instead of a second probe of the digest index for every item.
         cursor.execute(
-            f"INSERT INTO {sighting_table} (id, pseudonym_id, organisation_id, sharing_group_id, "  # noqa: S608
-            f"agreement_id, kind, fraud_type, role, confidence, source, observed_at, expires_at, "
-            f"created_at, batch_id) "
+            f"WITH ins AS (INSERT INTO {sighting_table} (id, pseudonym_id, organisation_id, "  # noqa: S608
+            f"sharing_group_id, agreement_id, kind, fraud_type, role, confidence, source, "
+            f"observed_at, expires_at, created_at, batch_id) "
             f"SELECT s.sighting_id, p.id, %s, s.sharing_group_id, s.agreement_id, s.kind, "
             f"s.fraud_type, s.role, s.confidence, %s, s.observed_at, s.expires_at, %s, %s "
             f"FROM {_STAGE} s JOIN {pseudonym_table} p "
             f"ON p.digest = s.digest AND p.key_version = s.key_version "
-            f"RETURNING id, pseudonym_id",
-            [organisation.pk, source, now, batch_id],
-        )
-        # Every item learns its pseudonym from its own sighting row: no second join.
-        pseudonym_of = dict(cursor.fetchall())
-        cursor.execute(
-            f"INSERT INTO {raw_table} (pseudonym_id, encryption_key_version, nonce, ciphertext, "  # noqa: S608
-            f"agreement_id, expires_at, created_at) "
-            f"SELECT DISTINCT ON (p.id) p.id, %s, s.raw_nonce, s.raw_ciphertext, s.agreement_id, "
-            f"s.expires_at, %s "
-            f"FROM {_STAGE} s JOIN {pseudonym_table} p "
-            f"ON p.digest = s.digest AND p.key_version = s.key_version "
-            f"WHERE s.raw_nonce IS NOT NULL ORDER BY p.id, s.expires_at DESC "
+            f"RETURNING id, pseudonym_id), "
+            f"raw AS (INSERT INTO {raw_table} (pseudonym_id, encryption_key_version, nonce, "
+            f"ciphertext, agreement_id, expires_at, created_at) "
+            f"SELECT DISTINCT ON (i.pseudonym_id) i.pseudonym_id, %s, s.raw_nonce, "
+            f"s.raw_ciphertext, s.agreement_id, s.expires_at, %s "
+            f"FROM ins i JOIN {_STAGE} s ON s.sighting_id = i.id "
+            f"WHERE s.raw_nonce IS NOT NULL ORDER BY i.pseudonym_id, s.expires_at DESC "
             f"ON CONFLICT (pseudonym_id) DO UPDATE SET "
             f"agreement_id = CASE WHEN EXCLUDED.expires_at > {raw_table}.expires_at "
             f"THEN EXCLUDED.agreement_id ELSE {raw_table}.agreement_id END, "
-            f"expires_at = GREATEST({raw_table}.expires_at, EXCLUDED.expires_at)",
-            [pseudonyms.ENCRYPTION_KEY_VERSION, now],
+            f"expires_at = GREATEST({raw_table}.expires_at, EXCLUDED.expires_at)) "
+            f"SELECT id, pseudonym_id FROM ins",
+            [organisation.pk, source, now, batch_id, pseudonyms.ENCRYPTION_KEY_VERSION, now],
         )
+        # Every item learns its pseudonym from its own sighting row: no second join.
+        pseudonym_of = dict(cursor.fetchall())
     if len(pseudonym_of) != len(prepared):
         # A pseudonym the batch named was deleted (the retention purge) between the merge
         # of pseudonyms and the sightings: the service runs the batch once more.
