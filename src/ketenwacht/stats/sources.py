@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Case,
@@ -162,6 +162,12 @@ def aggregate_intakes(
     return result
 
 
+def _work_mem() -> str:
+    from django.conf import settings
+
+    return str(getattr(settings, "KETENWACHT", {}).get("STATS_WORK_MEM") or "64MB")
+
+
 def aggregate_intake_tables(
     tables: Sequence[Sequence[str]],
     *,
@@ -219,9 +225,13 @@ def aggregate_intake_tables(
     results = [Aggregation() for _ in tables]
     overall: dict[str, Any] = {"n": 0, "amount": None, "median": None}
     labellers = {dim: _labeller(dim) for dim in dims_all}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Exact medians sort each grouping set: with the default work_mem (4 MB) those sorts
+        # spill to disk. Raised for this transaction only (set_config local).
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [_work_mem()])
         cursor.execute(sql, params)
-        for row in cursor.fetchall():
+        rows = cursor.fetchall()
+        for row in rows:
             values, (mask, count, amount, median) = row[:width], row[width:]
             amount = int(amount) if amount is not None else None  # numeric → int
             median = float(median) if median is not None else None
