@@ -13,11 +13,11 @@ Rows, each against a raw limit measured in the same run:
   openmined-psi ``CreateSetupMessage`` over the same items in this process. Target
   ≥ 12,000 items/s on 2 cores.
 * **PSI round trip** — a 10,000-item client against a 1,000,000-item set
-  (``BENCH_PSI_CLIENT`` / ``BENCH_PSI_SET``), after the setup: the client blinds one
-  element per item, the platform evaluates them (2 processes), the client unblinds, builds its
-  openmined-psi request, the platform processes it, the client intersects. The protocol
-  functions the job and the client run, in one process (the 1,000,000 listed elements are
-  not loaded into a database).
+  (``BENCH_PSI_CLIENT`` / ``BENCH_PSI_SET``), after the setup: the client blinds one element
+  per item, the platform evaluates them, the client unblinds (each side in 2 processes),
+  builds its openmined-psi request, the platform processes it, the client intersects. The
+  protocol functions the job and the client run, in one process (the 1,000,000 listed
+  elements are not loaded into a database).
   Raw limit: the bare openmined-psi round trip over the same items. Target ≤ 5 s.
 
 Run it alone with ``python -m bench privatecheck``.
@@ -195,6 +195,7 @@ def bench_psi_round_trip() -> list[dict[str, Any]]:
     import private_set_intersection.python as openmined_psi
 
     from ketenwacht.client import oprf
+    from ketenwacht.client.private import _blind_chunk, _in_processes, _tag_chunk
     from ketenwacht.privatecheck import psi
 
     key = oprf.generate_key()
@@ -211,14 +212,14 @@ def bench_psi_round_trip() -> list[dict[str, Any]]:
     print(f"  {PSI_SET:,}-item set built in {setup_seconds:.1f} s", flush=True)
 
     started = time.perf_counter()
-    messages = client_values
-    blinded = [oprf.blind(m) for m in messages]
+    # The client's part (ketenwacht.client: blinding and unblinding in 2 processes).
+    blinded = _in_processes(_blind_chunk, client_values, 2)
     # The platform's part of the job: evaluate the blinded elements in 2 processes.
-    evaluated_blob = psi.evaluate_blob(key, b"".join(b.blinded_element for b in blinded), workers=2)
-    evaluated = [evaluated_blob[i : i + 32] for i in range(0, len(evaluated_blob), 32)]
-    tags = [
-        oprf.tag_of(oprf.unblind(b.blind, e)).hex() for b, e in zip(blinded, evaluated, strict=True)
+    evaluated_blob = psi.evaluate_blob(key, b"".join(e for _b, e in blinded), workers=2)
+    pairs = [
+        (blind, evaluated_blob[i * 32 : (i + 1) * 32]) for i, (blind, _e) in enumerate(blinded)
     ]
+    tags = _in_processes(_tag_chunk, pairs, 2)
     client = openmined_psi.client.CreateWithNewKey(True)
     request = client.CreateRequest(tags)
     response = openmined_psi.server.CreateFromKey(psi_key, True).ProcessRequest(request)  # platform

@@ -102,6 +102,26 @@ def _messages(canonical: Canonical) -> list[bytes]:
     return messages
 
 
+def _blind_chunk(messages: list[bytes]) -> list[tuple[bytes, bytes]]:
+    return [(b.blind, b.blinded_element) for b in map(oprf.blind, messages)]
+
+
+def _tag_chunk(pairs: list[tuple[bytes, bytes]]) -> list[str]:
+    return [oprf.tag_of(oprf.unblind(blind, evaluated)).hex() for blind, evaluated in pairs]
+
+
+def _in_processes(function: Any, items: list[Any], workers: int) -> list[Any]:
+    """``function`` over chunks of ``items`` in ``workers`` processes (in this one when small)."""
+    if workers <= 1 or len(items) < 4096:
+        return list(function(items))
+    import multiprocessing
+
+    size = -(-len(items) // workers)
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return [result for part in pool.map(function, chunks) for result in part]
+
+
 def _is_official(canonical: Canonical, allowlist: dict[tuple[str, str], bool]) -> bool:
     """The plain check's allowlist rule: the value itself, or for a URL the registrable
     domain of an entry that covers URLs, or for an e-mail address its domain."""
@@ -210,6 +230,7 @@ class KetenwachtClient:
         *,
         poll_interval: float = 0.2,
         timeout: float = 600.0,
+        processes: int = 2,
     ) -> list[ScreenResult]:
         """Which values are listed at ``warning`` or above for your organisation.
 
@@ -225,11 +246,12 @@ class KetenwachtClient:
             except CanonicalError as error:
                 results[index] = ScreenResult(index, None, error.code)
         if valid:
-            blinded = [oprf.blind(oprf.message_for(c.kind, c.value)) for _i, c in valid]
+            messages = [oprf.message_for(c.kind, c.value) for _i, c in valid]
+            blinded = _in_processes(_blind_chunk, messages, processes)
             job = self._call(
                 "POST",
                 "/private-check/psi",
-                {"elements": _b64(b"".join(b.blinded_element for b in blinded))},
+                {"elements": _b64(b"".join(element for _blind, element in blinded))},
             )
             deadline = time.monotonic() + timeout
             while job["status"] not in ("done", "failed") or (
@@ -242,11 +264,12 @@ class KetenwachtClient:
             if job["status"] == "failed":
                 raise TransportError(500, {"code": "job_failed", "detail": job["job"]})
             evaluated = base64.b64decode(job["evaluated"])
-            items = []
-            for position, b in enumerate(blinded):
-                start = position * oprf.ELEMENT_SIZE
-                element = oprf.unblind(b.blind, evaluated[start : start + oprf.ELEMENT_SIZE])
-                items.append(oprf.tag_of(element).hex())
+            size = oprf.ELEMENT_SIZE
+            pairs = [
+                (blind, evaluated[i * size : (i + 1) * size])
+                for i, (blind, _element) in enumerate(blinded)
+            ]
+            items = _in_processes(_tag_chunk, pairs, processes)
             psi_client = openmined_psi.client.CreateWithNewKey(True)
             request = psi_client.CreateRequest(items)
             answer = self._call(
