@@ -95,7 +95,7 @@ load: install-dev
 	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m bench load
 
 security: install-dev
-	$(BIN)/pytest -p no:xdist -q suites/security
+	$(BIN)/pytest -p no:xdist -q -rs suites/security
 
 ci:
 	bash .ci/run

@@ -11,7 +11,7 @@ numbers), behind ``suites/lb.py`` (TCP round robin). Settings: ``ketenwacht.conf
 The suites (``suites/test_prod_local.py``, ``suites/faults``, ``suites/load``) use
 ``Stack`` directly: it can kill and restart single processes. Environment:
 ``PROD_LOCAL_PORT`` (8400), ``PROD_LOCAL_PG`` (``postgres://postgres@127.0.0.1:5432``),
-``PROD_LOCAL_DATABASE``, ``PROD_LOCAL_APP_WORKERS`` (gunicorn workers per app, 1),
+``PROD_LOCAL_DATABASE``, ``PROD_LOCAL_APP_WORKERS`` (gunicorn workers per app, 2),
 ``PROD_LOCAL_APP_THREADS`` (4).
 """
 
@@ -72,7 +72,7 @@ class Stack:
     var: Path = ROOT / "var" / "prod-local"
     apps: int = 2
     workers: int = 2
-    app_workers: int = int(os.environ.get("PROD_LOCAL_APP_WORKERS", "1"))
+    app_workers: int = int(os.environ.get("PROD_LOCAL_APP_WORKERS", "2"))
     app_threads: int = int(os.environ.get("PROD_LOCAL_APP_THREADS", "4"))
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
