@@ -297,6 +297,10 @@ def test_post_checks_envelope_media_type_and_membership(world: World) -> None:
     _token, secret = make_token(world.member_org, [Scope.ALERTS_WRITE])
     _token, outsider = make_token(world.outsider_org, [Scope.ALERTS_WRITE])
     assert post(objects_url(world), secret, {"objects": []}).status_code == 400
+    json_only = Client().get(
+        objects_url(world), headers={"Authorization": f"Bearer {secret}", "Accept": "text/html"}
+    )
+    assert json_only.status_code == 406
     wrong = post(objects_url(world), secret, {"objects": [{}]}, content_type="application/json")
     assert wrong.status_code == 415
     assert post(objects_url(world), outsider, partner_envelope(uuid.uuid4())).status_code == 404
@@ -343,6 +347,8 @@ def test_taxii2_client_reads_pages_and_adds_objects(live_server: Any) -> None:
     assert status.success_count == 5
     polled = Status(f"{root.url}status/{status.id}/", auth=auth)
     assert polled.success_count == 5
+    status.refresh()  # the client's own status URL
+    assert (status.status, status.failure_count) == ("complete", 0)
     found = client.get_object(f"report--{report_uuid}")
     assert found["objects"][0]["id"] == f"report--{report_uuid}"
     versions = client.object_versions(f"report--{report_uuid}")
