@@ -63,9 +63,9 @@ def test_the_browser_checks_privately_and_falls_back(browser_page: Page) -> None
 
     browser_page.fill("input[name=value]", "+31 6 23456789")
     browser_page.locator("#private-check-form button[type=submit]").click()
-    browser_page.wait_for_function(
-        "document.getElementById('private-result').dataset.level === 'none'"
-    )
+    from playwright.sync_api import expect
+
+    expect(browser_page.locator("#private-result")).to_have_attribute("data-level", "none")
 
     # An e-mail address: the browser cannot canonicalise it with certainty, the plain check answers.
     browser_page.fill("input[name=value]", "iemand@example.nl")
