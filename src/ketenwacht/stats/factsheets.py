@@ -50,6 +50,7 @@ PARTNER_TABLES = [
 ]
 SIGHTING_TABLES = [{"slug": "sightings_form", "dims": [Dimension.FRAUD_FORM]}]
 SERIES_TABLE = "month"
+SUPPRESSED = "suppressed"
 
 
 def default_definitions() -> list[QueryDefinition]:
@@ -90,7 +91,9 @@ def _digest(data: Any) -> str:
 
 def _cell_json(coords: dict[str, str], cell: Cell, median: float | None) -> dict[str, Any]:
     if cell.suppressed:
-        return {"at": coords, "n": None, "v": None, "m": None, "s": cell.status}
+        # One status for every suppressed cell: telling "below k" from "protects another cell"
+        # or "one partner dominates" would narrow the hidden value down.
+        return {"at": coords, "n": None, "v": None, "m": None, "s": SUPPRESSED}
     return {
         "at": coords,
         "n": cell.count,
@@ -206,6 +209,8 @@ def _add_noise(table: dict[str, Any], epsilon: float) -> float:
 
 
 def _key_figure(code: str, value: float | None, status: str, kind: str = "int") -> dict[str, Any]:
+    if status in Status.SUPPRESSED:
+        status = SUPPRESSED
     return {"code": code, "value": value, "status": status, "kind": kind}
 
 
@@ -398,7 +403,7 @@ def money(value: float | None) -> str:
 def display(cell: dict[str, Any], field: str = "n", kind: str = "int") -> str:
     value = cell.get(field)
     if value is None:
-        return _("suppressed") if cell.get("s") in Status.SUPPRESSED else "—"
+        return _("suppressed") if cell.get("s") == SUPPRESSED else "—"
     if kind == "eur":
         return money(value)
     return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)

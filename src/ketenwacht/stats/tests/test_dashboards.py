@@ -132,7 +132,7 @@ def test_annual_report_gets_key_figures_of_the_public_year_factsheet_only() -> N
     factsheet.period_start, factsheet.period_end = date(2025, 1, 1), date(2026, 1, 1)
     factsheet.content["key_figures"] = [
         {"code": "intakes", "value": 1234, "status": "published", "kind": "int"},
-        {"code": "open_clusters", "value": None, "status": "primary", "kind": "int"},
+        {"code": "open_clusters", "value": None, "status": "suppressed", "kind": "int"},
     ]
     factsheet.save()
     assert [f for f in key_figures(actor=Actor(), year=2025) if f.source == "Jaar 2025"] == []
