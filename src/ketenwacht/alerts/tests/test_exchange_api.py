@@ -15,7 +15,7 @@ from pymisp.tools import feed_meta_generator
 from stix2validator import ValidationOptions, validate_instance
 
 from ketenwacht.alerts import services
-from ketenwacht.alerts.models import Alert
+from ketenwacht.alerts.models import Alert, AlertIndicator
 from ketenwacht.alerts.tests.factories import BANKHELPDESK, World, make_alert, make_world
 from ketenwacht.audit.models import AuditEvent
 from ketenwacht.identifiers.models import Sighting
@@ -226,3 +226,27 @@ def test_bulk_import_merges_repeated_values(world: World) -> None:
     assert added == 2
     assert services.alert_indicators_import(actor=world.author, alert=alert, items=items) == 0
     assert alert.indicators.count() == 2
+
+
+def test_bulk_import_keeps_raw_values_and_pseudonyms_like_the_single_path(world: World) -> None:
+    from ketenwacht.alerts.tests.factories import person
+    from ketenwacht.partners.constants import Role
+
+    single = make_alert(world, share=False, title="single")
+    one = services.alert_indicator_add(actor=world.author, alert=single, value=IBAN)
+    bulk = make_alert(world, share=False, title="bulk")
+    services.alert_indicators_import(
+        actor=world.author, alert=bulk, items=[("iban", IBAN), ("phone", "+31612345678")]
+    )
+    by_kind = {i.kind: i for i in bulk.indicators.select_related("pseudonym")}
+    assert by_kind["iban"].pseudonym_id == one.pseudonym_id  # the same pseudonym, not a copy
+    assert by_kind["iban"].display_hint == one.display_hint
+    assert by_kind["iban"].has_raw_value  # the agreement keeps IBANs for a year
+    services.alert_share(actor=world.author, alert=bulk)
+    police = person(Role.POLICE_ANALYST, world.member_org)
+    indicator = AlertIndicator.objects.get(pk=by_kind["iban"].pk)  # with the shared alert
+    revealed = services.alert_raw_value_reveal(
+        actor=police, indicator=indicator, reason="onderzoek 2026-123"
+    )
+    assert revealed.value == IBAN
+    assert AuditEvent.objects.filter(action="alert.indicators_import").count() == 1
