@@ -204,11 +204,14 @@ class LinkedTables:
                 return Status.DOMINANCE
         return None
 
-    def protect(self) -> dict[Key, Cell]:
+    def protect(self, *, also_hide: Iterable[Key] = ()) -> dict[Key, Cell]:
+        """Suppress; ``also_hide`` are cells sensitive for a particular reader (primary)."""
         for cell in self.cells.values():
             status = self._primary(cell)
             if status is not None:
                 cell.status = status
+        for key in also_hide:
+            self.cells[key].status = Status.DOMINANCE
         for _round in range(10_000):
             if self._fix_single_unknowns():
                 continue

@@ -116,13 +116,60 @@ def chain_total_visible(parts: dict[int, float], viewer: int, *, k: int = DEFAUL
     return len(others) >= 2 and max(others.values()) <= DOMINANCE_MAX_SHARE * rest
 
 
+def _hidden_chain_cells(
+    incidents: dict[tuple[date, str], dict[int, float]],
+    damage: dict[tuple[date, str], dict[int, float]],
+    viewer: int,
+) -> set[tuple[date, str]]:
+    """Month × fraud form cells whose chain total the viewer may not see.
+
+    Per calendar year the cells form a grid whose margins (a fraud form's year, a month's
+    total over the forms) are what a year factsheet publishes: the grid is protected like a
+    factsheet table (``disclosure``), with the viewer's own sensitive cells (see
+    ``chain_total_visible``) as primary suppressions, so no hidden cell follows from the
+    visible ones and those totals.
+    """
+    from ketenwacht.stats.disclosure import CellInput, LinkedTables, Rules, make_key
+
+    hidden: set[tuple[date, str]] = set()
+    for year in sorted({period.year for period, _form in incidents}):
+        keys = [key for key in incidents if key[0].year == year]
+        linked = LinkedTables(("month", "fraud_form"), Rules(k=DEFAULT_K))
+        interior: dict[tuple[str, ...], CellInput] = {
+            (period.isoformat(), form): CellInput(
+                count=int(sum(incidents[(period, form)].values())),
+                value=sum(damage[(period, form)].values()),
+                contributions={str(k): v for k, v in damage[(period, form)].items()},
+                count_contributions={str(k): v for k, v in incidents[(period, form)].items()},
+            )
+            for period, form in keys
+        }
+        linked.add_table("grid", ("month", "fraud_form"), interior)
+        viewer_sensitive = [
+            make_key(linked.dimensions, {"month": period.isoformat(), "fraud_form": form})
+            for period, form in keys
+            if not chain_total_visible(incidents[(period, form)], viewer)
+            or (
+                sum(damage[(period, form)].values()) > 0
+                and not chain_total_visible(damage[(period, form)], viewer, k=0)
+            )
+        ]
+        cells = linked.protect(also_hide=viewer_sensitive)
+        for period, form in keys:
+            key = make_key(linked.dimensions, {"month": period.isoformat(), "fraud_form": form})
+            if cells[key].suppressed:
+                hidden.add((period, form))
+    return hidden
+
+
 def partner_dashboard(*, actor: Actor, start: date, end: date) -> list[DashboardRow]:
     """The actor's organisation's figures beside the chain totals (month × fraud form)."""
     if actor.organisation is None or not access.can(actor, "stats.view"):
         return []
     viewer = actor.organisation.pk
+    whole_years = (date(start.year, 1, 1), date(end.year + 1, 1, 1))
     rows = (
-        PartnerFigure.objects.filter(period__gte=start, period__lt=end)
+        PartnerFigure.objects.filter(period__gte=whole_years[0], period__lt=whole_years[1])
         .values("period", "fraud_form", "organisation_id")
         .annotate(n=Sum("incidents"), d=Sum("damage_cents"))
         .order_by()
@@ -133,12 +180,14 @@ def partner_dashboard(*, actor: Actor, start: date, end: date) -> list[Dashboard
         key = (row["period"], row["fraud_form"])
         incidents[key][row["organisation_id"]] = float(row["n"] or 0)
         damage[key][row["organisation_id"]] = float(row["d"] or 0) / 100
+    hidden = _hidden_chain_cells(incidents, damage, viewer)
     out = []
-    for key in sorted(incidents, key=lambda item: (item[0], item[1]), reverse=True):
+    shown = [key for key in incidents if start <= key[0] < end]
+    for key in sorted(shown, key=lambda item: (item[0], item[1]), reverse=True):
         own_n = incidents[key].get(viewer)
         own_d = damage[key].get(viewer)
-        show_n = chain_total_visible(incidents[key], viewer)
-        show_d = show_n and chain_total_visible(damage[key], viewer, k=0)
+        show_n = key not in hidden
+        show_d = show_n
         total_n = int(sum(incidents[key].values())) if show_n else None
         out.append(
             DashboardRow(

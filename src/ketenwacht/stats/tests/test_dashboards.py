@@ -97,6 +97,8 @@ def test_partner_dashboard_shows_own_beside_chain_total(
         make_figure(other, month, "purchase", incidents=30)
     make_figure(own, month, "phishing", incidents=40)
     make_figure(others[0], month, "phishing", incidents=40)  # two partners only
+    for organisation in [own, *others]:
+        make_figure(organisation, month, "invoice", incidents=15)
     client = login_client(Role.PARTNER_ANALYST, own)
     response = client.get("/portal/stats/")
     assert response.status_code == 200
@@ -104,7 +106,11 @@ def test_partner_dashboard_shows_own_beside_chain_total(
     assert rows["purchase"].own_incidents == 30
     assert rows["purchase"].chain_incidents == 120 and rows["purchase"].share_percent == 25
     assert rows["phishing"].own_incidents == 40 and rows["phishing"].chain_incidents is None
-    assert "80" not in response.content.decode()
+    # The month's chain total (published in a factsheet) minus purchase and invoice would give
+    # phishing: the smallest other cell of the month is hidden too.
+    assert rows["invoice"].own_incidents == 15 and rows["invoice"].chain_incidents is None
+    html = response.content.decode()
+    assert "80" not in html and "<td>60</td>" not in html
 
 
 def test_charts_leave_suppressed_values_out_and_set_text_per_medium() -> None:
