@@ -46,6 +46,15 @@ class FactsheetReleaseHandler(ReleaseHandler):
                 "put to the partners.",
                 code="not_a_draft",
             )
+        from ketenwacht.stats.services import overlapping
+
+        if overlapping(target.period_start, target.period_end, target.fraud_form, exclude=target):
+            raise ConflictError(
+                "Een andere factsheet over een overlappende periode is al openbaar of ter "
+                "instemming. / Another factsheet over an overlapping period is already public "
+                "or awaiting consent.",
+                code="overlapping_period",
+            )
         return {"result_digest": target.result_digest, "computed_at": str(target.computed_at)}
 
     def may_view(self, actor: Actor, target: Factsheet) -> bool:

@@ -191,7 +191,7 @@ def _require_manager(actor: Actor) -> None:
         )
 
 
-def _overlapping(start: date, end: date, fraud_form: str, *, exclude: Any = None) -> bool:
+def overlapping(start: date, end: date, fraud_form: str, *, exclude: Any = None) -> bool:
     """A factsheet that was (or may become) public whose period and scope overlap.
 
     Two published tables over overlapping populations invite differencing (Q1 minus January
@@ -264,7 +264,7 @@ def factsheet_create(
             code="epsilon_range",
             field="noise_epsilon",
         )
-    if _overlapping(start, end, fraud_form):
+    if overlapping(start, end, fraud_form):
         raise ValidationFailed(
             "Er is al een factsheet (openbaar of ter instemming) die deze periode overlapt; "
             "overlappende tabellen zouden kleine aantallen verraden. / A factsheet (public or "

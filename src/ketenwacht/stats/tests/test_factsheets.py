@@ -204,6 +204,22 @@ def test_overlapping_factsheets_are_refused(programme: dict) -> None:
     assert _create(programme["requester"], number=2).status == FactsheetStatus.DRAFT
 
 
+def test_a_draft_overlapping_one_sent_for_consent_later_cannot_be_sent(programme: dict) -> None:
+    from ketenwacht.errors import ConflictError
+
+    _intakes()
+    march = _create(programme["requester"])
+    quarter = _create(programme["requester"], period_kind=PeriodKind.QUARTER, number=1)
+    services.factsheet_request_release(actor=programme["requester"], factsheet=march, reason="M")
+    with pytest.raises(ConflictError) as error:
+        services.factsheet_request_release(
+            actor=programme["requester"], factsheet=quarter, reason="Q1"
+        )
+    assert error.value.code == "overlapping_period"
+    quarter.refresh_from_db()
+    assert quarter.status == FactsheetStatus.DRAFT
+
+
 def test_incomplete_period_is_refused(programme: dict) -> None:
     with pytest.raises(ValidationFailed) as error:
         _create(programme["requester"], number=6)
