@@ -1,8 +1,11 @@
 """Reads of the identifiers domain, filtered for the actor.
 
-The check hot path (``evidence_for``) costs a constant number of queries for any batch size:
-one aggregated ``digest IN (…)`` query per 2,000 digests, one for the agreements in force,
-one for the allowlist and one for open disputes. Scores are computed in Python.
+The check hot path (``evidence_for``) costs a constant number of round trips for any batch
+size. On PostgreSQL: one per 2,000 digests, carrying the sightings aggregate, the open
+disputes of those digests and (in the first) the allowlist match; the agreements in force
+come from the API token's cached entry (``partners.authz_cache``) or one query. Elsewhere:
+one aggregate query per 2,000 digests and one each for agreements, allowlist and disputes.
+Scores are computed in Python.
 """
 
 from __future__ import annotations
