@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,6 +32,21 @@ schema.app = application
 MAX_EXAMPLES = int(os.environ.get("SECURITY_MAX_EXAMPLES", "30"))
 # Statuses seen per operation, so the last test can tell the run was not all refusals.
 SEEN: dict[str, Counter[int]] = defaultdict(Counter)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Schemathesis calls the WSGI handler itself, which closes database connections at the
+    start and end of each request (``close_old_connections``). Inside the test's transaction
+    on PostgreSQL that would close the test's own connection; Django's test client disconnects
+    the same signal handlers for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -69,6 +69,9 @@ class DatabaseUnavailableMiddleware:
         if not is_database_unavailable(exception):
             return None
         logger.warning(
-            "database unavailable: %s", exception.__class__.__name__, extra={"path": request.path}
+            "database unavailable: %s: %s",
+            exception.__class__.__name__,
+            str(exception).strip()[:200],
+            extra={"path": request.path},
         )
         return unavailable_response(request)
