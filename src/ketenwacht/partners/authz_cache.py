@@ -16,12 +16,15 @@ the next request: a revoked token is refused at once, a membership change counts
 committed.) Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) must
 call ``invalidate()`` themselves; the synthetic-data loaders run before any server starts.
 
-``MAX_AGE`` bounds an entry's life even if the shared cache were to lose a bump.
+``MAX_AGE`` bounds an entry's life even if the shared cache were to lose a bump. Without a
+working shared cache nothing cached is used (every request reads the database), and a
+change still succeeds.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import time
 import uuid
@@ -34,6 +37,8 @@ from django.db import transaction
 
 if TYPE_CHECKING:
     from ketenwacht.partners.models import ApiToken, DataSharingAgreement
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "ketenwacht:authz:generation"
 MAX_AGE = 60.0  # seconds
@@ -72,16 +77,28 @@ def _shared_get() -> object:
 
 
 def generation() -> str:
-    """The current shared generation (one shared-cache read)."""
-    current = _shared_get()
-    if current is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        current = cache.get(GENERATION_KEY)
-    return str(current)
+    """The current shared generation (one shared-cache read).
+
+    Without a working shared cache every call answers a new value, so nothing cached is
+    used: requests read the database, as they did before this cache existed.
+    """
+    try:
+        current = _shared_get()
+        if current is None:
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            current = cache.get(GENERATION_KEY)
+    except Exception:  # the cache is down: authenticate from the database
+        logger.warning("authz cache: shared cache unavailable, reading tokens from the database")
+        return f"unavailable-{uuid.uuid4().hex}"
+    return f"unavailable-{uuid.uuid4().hex}" if current is None else str(current)
 
 
 def _bump() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    try:
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # a change must not fail because the cache is down
+        # Processes that still reach the cache keep their entries for at most MAX_AGE.
+        logger.warning("authz cache: shared cache unavailable, generation not bumped")
 
 
 def invalidate() -> None:

@@ -161,3 +161,21 @@ def test_commit_bumps_the_generation_again(
         token.save()
         during = authz_cache.generation()
     assert authz_cache.generation() != during
+
+
+def test_without_the_shared_cache_tokens_are_read_from_the_database(
+    circle: Circle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken cache neither breaks authentication nor hides a revocation."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache down")
+
+    token, client = _client(circle.members[1])
+    assert client.get(CHECK, {"value": IBAN}).status_code == 200  # cached while it worked
+    for name in ("get", "add", "set"):
+        monkeypatch.setattr(cache, name, broken)
+    assert client.get(CHECK, {"value": IBAN}).status_code == 200
+    admin = access.actor_for_user(make_user(Role.ADMIN, circle.members[1]))
+    services.token_revoke(actor=admin, token=token)  # the save succeeds without the cache
+    assert client.get(CHECK, {"value": IBAN}).json()["code"] == "token_revoked"
