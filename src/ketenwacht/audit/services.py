@@ -101,8 +101,9 @@ def _column(name: str) -> str:
     return str(_field(name).column)
 
 
-# Stored columns of an event's content, without ``time``: PostgreSQL sets it under the lock.
+# Stored columns of an event's content, in the INSERT's order.
 _CONTENT_FIELDS = (
+    "time",
     "actor_user",
     "actor_organisation",
     "actor_token",
@@ -115,55 +116,42 @@ _CONTENT_FIELDS = (
     "client_address",
 )
 _TABLE = AuditEvent._meta.db_table
-# ``datetime.isoformat()`` of the UTC time ``c.t``: microseconds only when not zero.
-_ISO_TIME = (
-    "to_char(c.t AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-    "CASE WHEN to_char(c.t AT TIME ZONE 'UTC', 'US') = '000000' THEN '' "
-    "ELSE '.' || to_char(c.t AT TIME ZONE 'UTC', 'US') END || '+00:00'"
-)
 # PostgreSQL: the whole append in one round trip. The lock is taken by its own statement, so
 # the INSERT (a later statement, with a fresh snapshot under READ COMMITTED) reads the chain's
 # last hash only once it holds the lock; both run in one simple-protocol message, i.e. in one
 # implicit transaction (or in the caller's transaction), and the lock is released at commit.
-# The hash is the one ``chain.event_hash`` computes: hex(sha256(prev || "\n" || canonical)).
-# The canonical JSON of the content is made in Python up to its last key, ``time`` (keys are
-# sorted), which the statement takes from the clock once it holds the lock, so times follow
-# the chain's order as before. No round trip happens while the lock is held: with 32 clients
-# checking at once the lock used to be held across four round trips and a commit.
+# The hash is the one ``chain.event_hash`` computes, hex(sha256(prev || "\n" || canonical)),
+# with the canonical JSON of the content made in Python (it does not depend on the link). No
+# round trip happens while the lock is held: with 32 clients checking at once the lock used
+# to be held across four round trips and a commit. The time is taken just before the
+# statement (the application's clock, as before), so appends racing for the lock may
+# carry times a few microseconds out of chain order; the chain order is the id order.
 _APPEND_SQL = (
     f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}); "  # noqa: S608
-    f"INSERT INTO {_TABLE} ({_column('time')}, "
-    f"{', '.join(_column(f) for f in _CONTENT_FIELDS)}, "
+    f"INSERT INTO {_TABLE} ({', '.join(_column(f) for f in _CONTENT_FIELDS)}, "
     f"{_column('prev_hash')}, {_column('hash')}) "
-    "SELECT c.t, "
-    f"{', '.join('%s::jsonb' if f == 'details' else '%s' for f in _CONTENT_FIELDS)}, "
-    "h.prev, encode(sha256(convert_to("
-    f"h.prev || chr(10) || %s || {_ISO_TIME} || '\"}}', 'UTF8')), 'hex') "
+    f"SELECT {', '.join('%s::jsonb' if f == 'details' else '%s' for f in _CONTENT_FIELDS)}, "
+    "h.prev, encode(sha256(convert_to(h.prev || chr(10) || %s, 'UTF8')), 'hex') "
     f"FROM (SELECT COALESCE((SELECT {_column('hash')} FROM {_TABLE} "
-    f"ORDER BY {_column('id')} DESC LIMIT 1), %s) AS prev) AS h, "
-    "(SELECT clock_timestamp() AS t) AS c "
-    f"RETURNING {_column('id')}, {_column('time')}, {_column('prev_hash')}, {_column('hash')}"
+    f"ORDER BY {_column('id')} DESC LIMIT 1), %s) AS prev) AS h "
+    f"RETURNING {_column('id')}, {_column('prev_hash')}, {_column('hash')}"
 )
 
 
 def _append_postgresql(event: AuditEvent) -> None:
-    content = event_content(event)
-    del content["time"]
-    canonical = canonical_json(content)
-    assert canonical.endswith("}") and all(key < "time" for key in content)
     params: list[Any] = [
         json.dumps(event.details, ensure_ascii=False, allow_nan=False)
         if name == "details"
         else getattr(event, _field(name).attname)
         for name in _CONTENT_FIELDS
     ]
-    prefix = canonical[:-1] + ',"time":"'
+    canonical = canonical_json(event_content(event))
     with connection.cursor() as cursor:
-        cursor.execute(_APPEND_SQL, [*params, prefix, GENESIS_HASH])
+        cursor.execute(_APPEND_SQL, [*params, canonical, GENESIS_HASH])
         cursor.nextset()  # past the lock's (empty) result to the INSERT's RETURNING
         row = cursor.fetchone()
     assert row is not None
-    event.pk, event.time, event.prev_hash, event.hash = row
+    event.pk, event.prev_hash, event.hash = row
     event._state.adding = False
     event._state.db = connection.alias
 
