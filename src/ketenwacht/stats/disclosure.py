@@ -178,6 +178,23 @@ class LinkedTables:
                     for members in member_sets:
                         self.equations.append(Equation(total_key, members))
 
+    def add_grouping(self, dim: str, group_dim: str, group_of: Mapping[str, str]) -> None:
+        """Publish groups of ``dim``'s values as totals over ``group_dim`` (e.g. quarters of
+        months), each with its equation: what another publication (a quarter's factsheet)
+        reveals is then part of the protection of the finer cells."""
+        groups: dict[Key, list[Key]] = {}
+        for key in list(self.cells):
+            coordinates = dict(key)
+            if coordinates[dim] == TOTAL or coordinates[group_dim] != TOTAL:
+                continue
+            group = {**coordinates, dim: TOTAL, group_dim: group_of[coordinates[dim]]}
+            groups.setdefault(make_key(self.dimensions, group), []).append(key)
+        for total_key, members in groups.items():
+            merged = _merge(self.cells[member] for member in members)
+            merged.key = total_key
+            self._put(merged)
+            self.equations.append(Equation(total_key, tuple(members)))
+
     def _put(self, cell: Cell) -> None:
         existing = self.cells.get(cell.key)
         if existing is None:

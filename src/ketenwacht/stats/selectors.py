@@ -123,9 +123,9 @@ def _hidden_chain_cells(
 ) -> set[tuple[date, str]]:
     """Month × fraud form cells whose chain total the viewer may not see.
 
-    Per calendar year the cells form a grid whose margins (a fraud form's year, a month's
-    total over the forms) are what a year factsheet publishes: the grid is protected like a
-    factsheet table (``disclosure``), with the viewer's own sensitive cells (see
+    Per calendar year the cells form a grid whose margins (a fraud form's year and quarters, a
+    month's total over the forms) are what year and quarter factsheets publish: the grid is
+    protected like a factsheet table (``disclosure``), with the viewer's own sensitive cells (see
     ``chain_total_visible``) as primary suppressions, so no hidden cell follows from the
     visible ones and those totals.
     """
@@ -134,7 +134,7 @@ def _hidden_chain_cells(
     hidden: set[tuple[date, str]] = set()
     for year in sorted({period.year for period, _form in incidents}):
         keys = [key for key in incidents if key[0].year == year]
-        linked = LinkedTables(("month", "fraud_form"), Rules(k=DEFAULT_K))
+        linked = LinkedTables(("month", "fraud_form", "quarter"), Rules(k=DEFAULT_K))
         interior: dict[tuple[str, ...], CellInput] = {
             (period.isoformat(), form): CellInput(
                 count=int(sum(incidents[(period, form)].values())),
@@ -145,6 +145,9 @@ def _hidden_chain_cells(
             for period, form in keys
         }
         linked.add_table("grid", ("month", "fraud_form"), interior)
+        linked.add_grouping(
+            "month", "quarter", {period.isoformat(): _quarter(period) for period, _ in keys}
+        )
         viewer_sensitive = [
             make_key(linked.dimensions, {"month": period.isoformat(), "fraud_form": form})
             for period, form in keys
@@ -160,6 +163,10 @@ def _hidden_chain_cells(
             if cells[key].suppressed:
                 hidden.add((period, form))
     return hidden
+
+
+def _quarter(month: date) -> str:
+    return f"{month.year}-Q{(month.month - 1) // 3 + 1}"
 
 
 def partner_dashboard(*, actor: Actor, start: date, end: date) -> list[DashboardRow]:

@@ -18,7 +18,7 @@ from ketenwacht.partners.tests.factories import OrganisationFactory
 from ketenwacht.stats.constants import FactsheetStatus, PeriodKind
 from ketenwacht.stats.factsheets import default_definitions
 from ketenwacht.stats.models import Factsheet
-from ketenwacht.stats.selectors import chain_total_visible
+from ketenwacht.stats.selectors import _hidden_chain_cells, chain_total_visible
 from ketenwacht.stats.tests.factories import make_figure
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +147,17 @@ def test_annual_report_gets_key_figures_of_the_public_year_factsheet_only() -> N
     figures = [(f.label, f.value) for f in key_figures(actor=Actor(), year=2025)]
     assert ("Intakes by victims", "1.234") in figures
     assert ("Open clusters of linked reports", "suppressed") in figures
+
+
+def test_partner_dashboard_months_stay_hidden_given_quarter_and_year_totals() -> None:
+    """Factsheets publish quarters as well as years: a hidden month must not be the only
+    hidden month of its quarter, or the quarter's total minus the others would give it."""
+    four = {1: 30.0, 2: 30.0, 3: 30.0, 4: 30.0}
+    small = {1: 10.0, 2: 10.0, 3: 10.0, 4: 10.0}  # the smallest cell: secondary for the year
+    months = {1: four, 2: four, 3: {1: 40.0, 2: 40.0}, 4: small, 5: four, 6: four}
+    incidents = {(date(2025, month, 1), "purchase"): parts for month, parts in months.items()}
+    hidden = _hidden_chain_cells(incidents, incidents, viewer=1)
+    assert (date(2025, 3, 1), "purchase") in hidden  # two partners: the viewer would see 2's
+    hidden_months = {period.month for period, _form in hidden}
+    for quarter in ({1, 2, 3}, {4, 5, 6}):
+        assert len(hidden_months & quarter) != 1, sorted(hidden_months)
