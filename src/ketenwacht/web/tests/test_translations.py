@@ -198,6 +198,9 @@ def test_home_page_in_dutch_shows_the_dutch_doors() -> None:
     for title in ENGLISH_DOORS:
         assert title not in page
     assert "Samen tegen online fraude" in page
+    # The public warnings and the published figures are reachable from every page's footer.
+    assert '<a href="/warnings/">Waarschuwingen over fraude</a>' in page
+    assert '<a href="/statistieken/">Feiten en cijfers</a>' in page
 
 
 @pytest.mark.django_db
