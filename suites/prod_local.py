@@ -322,6 +322,15 @@ class Stack:
             os.killpg(process.pid, signum)
         if signum == signal.SIGKILL:
             process.wait(timeout=10)
+            # The leader is gone; its children (gunicorn workers, a worker's pool) may still be
+            # exiting and holding the listening socket. Done when the whole group is gone.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(process.pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
 
     def stop_process(self, name: str, timeout: float = 30) -> None:
         process = self.processes.pop(name, None)

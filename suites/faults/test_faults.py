@@ -95,18 +95,19 @@ def test_kill_app_process_during_batch_ingest(stack: Stack, world: dict[str, Any
     sender.start()
     time.sleep(max(0.2, duration * 0.4))
     stack.signal("app1", signal.SIGKILL)  # the master and its workers, no clean-up
-    sender.join(timeout=120)
-    # While app1 is gone the balancer sends everyone to app0.
-    assert all(http("GET", f"{stack.url}/healthz")[0] == 200 for _ in range(6))
-    after_kill = _sightings(stack, organisation) - before
-    print(f"\nbatch of {BATCH}: {duration:.1f} s; killed at {duration * 0.4:.1f} s; {outcome}")
-    assert "error" in outcome, f"the batch finished before the kill: {outcome}"
-    assert after_kill in (0, BATCH), f"half a batch recorded: {after_kill}"
-
-    stack.start_app(1)
-    stack.wait_for(
-        lambda: http("GET", f"http://{HOST}:{stack.app_ports[1]}/readyz")[0] == 200, "app1"
-    )
+    try:
+        sender.join(timeout=120)
+        # While app1 is gone the balancer sends everyone to app0.
+        assert all(http("GET", f"{stack.url}/healthz")[0] == 200 for _ in range(6))
+        after_kill = _sightings(stack, organisation) - before
+        print(f"\nbatch of {BATCH}: {duration:.1f} s; killed at {duration * 0.4:.1f} s; {outcome}")
+        assert "error" in outcome, f"the batch finished before the kill: {outcome}"
+        assert after_kill in (0, BATCH), f"half a batch recorded: {after_kill}"
+    finally:
+        stack.start_app(1)  # the next tests need the whole stack
+        stack.wait_for(
+            lambda: http("GET", f"http://{HOST}:{stack.app_ports[1]}/readyz")[0] == 200, "app1"
+        )
     status, body = _post_batch(stack.url, token, items, key)
     assert status == 200, body
     assert _sightings(stack, organisation) - before == BATCH  # once, whatever the kill left
