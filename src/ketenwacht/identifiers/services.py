@@ -27,7 +27,7 @@ from ketenwacht.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
-from ketenwacht.identifiers import explain, pseudonyms, ratelimit
+from ketenwacht.identifiers import explain, pseudonyms, ratelimit, signals
 from ketenwacht.identifiers.canonical import KINDS, Canonical, CanonicalError, canonicalise
 from ketenwacht.identifiers.constants import (
     COPY_THRESHOLD,
@@ -285,6 +285,8 @@ def _write_batch(
         if prepared:
             writer = write_copy if use_copy else write_portable
             writer(prepared, organisation=organisation, source=source, batch_id=batch_id, ring=ring)
+            canonicals = [item.canonical for item in prepared]
+            transaction.on_commit(partial(_announce_recorded, canonicals), robust=True)
         result = IngestResult(
             batch_id=str(batch_id),
             recorded=len(prepared),
@@ -309,6 +311,10 @@ def _write_batch(
             record.response = result.as_dict()
             record.save(update_fields=["response"])
     return result
+
+
+def _announce_recorded(canonicals: list[Canonical]) -> None:
+    signals.sightings_recorded.send(sender=Sighting, canonicals=canonicals)
 
 
 def sightings_ingest(

@@ -432,6 +432,11 @@ def enrol_canonicals(canonicals: Iterable[Canonical]) -> int:
     return created
 
 
+def list_recorded(sender: object, *, canonicals: list[Canonical], **_: object) -> None:
+    """Receiver of ``identifiers.signals.sightings_recorded``: list the batch's values."""
+    enrol_canonicals(canonicals)
+
+
 def enrol_allowlist() -> int:
     """Allowlist entries (public contact points, stored in the clear) as allowlist records."""
     keys = keyring.load()

@@ -3,6 +3,8 @@ public; PSI screening finds exactly the values the plain check puts at warning o
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
@@ -15,6 +17,7 @@ from ketenwacht.privatecheck.tests.conftest import (
     World,
     client_for,
     public_client,
+    record,
     token_actor,
 )
 
@@ -33,6 +36,23 @@ def test_partner_levels_equal_the_plain_check(world: World) -> None:
         seen.add(plain.level)
     # The data covers every level, so equality is no accident of all-"none" answers.
     assert seen == {"none", "attention", "warning", "high"}
+
+
+def test_recording_a_sighting_lists_its_value(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The ingest path lists each recorded value for the oblivious check once it commits
+    (afterwards only the pseudonym is left); no explicit enrolment here."""
+    client = client_for(world.checker)
+    actor = token_actor(world.checker)
+    assert client.check_private(UNLISTED_PHONE).level == "none"
+    members = world.circle.members[:3]
+    with django_capture_on_commit_callbacks(execute=True):
+        for member in members:
+            record(token_actor(member), UNLISTED_PHONE)
+    plain = services.check_one(actor=actor, value=UNLISTED_PHONE).score.level
+    assert plain == "high"
+    assert client.check_private(UNLISTED_PHONE).level == plain
 
 
 def test_public_levels_equal_the_public_check(world: World) -> None:
