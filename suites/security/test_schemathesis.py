@@ -82,8 +82,9 @@ def test_api_conforms(case: Any, token: str) -> None:
 
 
 def test_the_generated_requests_reached_the_operations() -> None:
-    """Runs after the parametrized test (file order): most operations answered 2xx at least
-    once, so the token with every scope was accepted and the checks saw real bodies."""
+    """Runs after the parametrized test (file order): every operation got past authorisation
+    (the token with every scope was accepted) and a third answered 2xx at least once, so the
+    checks saw real bodies."""
     if not SEEN:
         pytest.skip("run together with test_api_conforms")
     documented = {
@@ -103,4 +104,9 @@ def test_the_generated_requests_reached_the_operations() -> None:
     for operation, statuses in sorted(seen.items()):
         print(f"  {operation}: {dict(sorted(statuses.items()))}")
     assert len(seen) == len(documented)
-    assert len(answered) >= len(documented) // 2, {op: dict(st) for op, st in seen.items()}
+    # Every operation got past authorisation at least once (the token was accepted) …
+    refused_only = [op for op, statuses in seen.items() if set(statuses) <= {401, 403}]
+    assert not refused_only, refused_only
+    # … and a good share answered 2xx. Operations on a path id (404 for generated ids) or with
+    # rich bodies rarely do with generated data, so a third is asked, not all.
+    assert len(answered) >= len(documented) // 3, {op: dict(st) for op, st in seen.items()}

@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,7 +35,7 @@ def _result_body(result: services.SubmissionResult) -> dict[str, Any]:
     }
 
 
-class FigureListView(APIView):
+class FigureListView(GenericAPIView):
     """``GET``: your organisation's figures (paginated). ``POST``: deliver monthly figures as
     JSON (``{"figures": [...], "replace": false}``) or as a CSV body (``Content-Type:
     text/csv``; ``?replace=true`` for corrections). Bad rows get per-row errors; the good rows
@@ -42,6 +43,8 @@ class FigureListView(APIView):
 
     permission_classes = [TokenHasScope]
     required_scope = Scope.STATS_FIGURES
+    pagination_class = Pagination  # the schema then documents the paginated envelope
+    serializer_class = PartnerFigureSerializer
 
     @extend_schema(
         operation_id="stats_figures_list",
@@ -50,9 +53,8 @@ class FigureListView(APIView):
     )
     def get(self, request: Request) -> Response:
         actor = access.actor_from_request(request)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.own_figures(actor=actor), request, view=self)
-        return paginator.get_paginated_response(PartnerFigureSerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.own_figures(actor=actor))
+        return self.get_paginated_response(PartnerFigureSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="stats_figures_submit",
