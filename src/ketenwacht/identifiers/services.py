@@ -285,8 +285,8 @@ def _write_batch(
         if prepared:
             writer = write_copy if use_copy else write_portable
             writer(prepared, organisation=organisation, source=source, batch_id=batch_id, ring=ring)
-            canonicals = [item.canonical for item in prepared]
-            transaction.on_commit(partial(_announce_recorded, canonicals), robust=True)
+            recorded = [(item.canonical, item.pseudonym_id) for item in prepared]
+            transaction.on_commit(partial(_announce_recorded, recorded), robust=True)
         result = IngestResult(
             batch_id=str(batch_id),
             recorded=len(prepared),
@@ -313,8 +313,8 @@ def _write_batch(
     return result
 
 
-def _announce_recorded(canonicals: list[Canonical]) -> None:
-    signals.sightings_recorded.send(sender=Sighting, canonicals=canonicals)
+def _announce_recorded(recorded: list[tuple[Canonical, int | None]]) -> None:
+    signals.sightings_recorded.send(sender=Sighting, recorded=recorded)
 
 
 def sightings_ingest(

@@ -422,19 +422,36 @@ def enrol_canonicals(canonicals: Iterable[Canonical]) -> int:
         rows = []
         for pk, version, stored in found:
             value = chunk.get((version, bytes(stored)))
-            if value is None:
-                continue
-            message = oprf.message_for(*value)
-            for key_version, secret in keys.keys.items():
-                rows.append(_new_row(key_version, oprf.element(secret, message), pseudonym_id=pk))
+            if value is not None:
+                rows.extend(_listing_rows(keys, *value, pseudonym_id=pk))
         created += len(ListedElement.objects.bulk_create(rows, ignore_conflicts=True))
     forget_prefix_bits()
     return created
 
 
-def list_recorded(sender: object, *, canonicals: list[Canonical], **_: object) -> None:
-    """Receiver of ``identifiers.signals.sightings_recorded``: list the batch's values."""
-    enrol_canonicals(canonicals)
+def _listing_rows(
+    keys: keyring.OprfKeys, kind: str, value: str, *, pseudonym_id: int
+) -> list[ListedElement]:
+    """The value's element under every OPRF key version, linked to its pseudonym."""
+    message = oprf.message_for(kind, value)
+    return [
+        _new_row(version, oprf.element(secret, message), pseudonym_id=pseudonym_id)
+        for version, secret in keys.keys.items()
+    ]
+
+
+def list_recorded(sender: object, *, recorded: list[tuple[Canonical, int]], **_: object) -> None:
+    """Receiver of ``identifiers.signals.sightings_recorded``: list the batch's values under
+    the pseudonyms ingest just wrote (no second HMAC or pseudonym lookup)."""
+    keys = keyring.load()
+    distinct = {(canonical.kind, canonical.value): pk for canonical, pk in recorded}
+    rows = [
+        row
+        for (kind, value), pk in distinct.items()
+        for row in _listing_rows(keys, kind, value, pseudonym_id=pk)
+    ]
+    ListedElement.objects.bulk_create(rows, ignore_conflicts=True, batch_size=ENROL_CHUNK)
+    forget_prefix_bits()
 
 
 def enrol_allowlist() -> int:
