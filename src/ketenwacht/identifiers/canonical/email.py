@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from ketenwacht.identifiers.canonical._text import clean, refang
 from ketenwacht.identifiers.canonical.hosts import canonical_host
-from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError
+from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError, new_canonical
 
 KIND = "email"
 
@@ -79,7 +79,7 @@ def email_from_clean(text: str) -> Canonical:
             "an e-mail address has at most 254 characters",
         )
     display_domain = domain_ascii if rule or host.flags else host.unicode
-    return Canonical(kind=KIND, value=value, display=f"{local}@{display_domain}", detail=detail)
+    return new_canonical(kind=KIND, value=value, display=f"{local}@{display_domain}", detail=detail)
 
 
 def _unwrap(text: str) -> str:

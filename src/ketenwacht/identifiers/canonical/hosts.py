@@ -16,9 +16,10 @@ A-label spelling in lower case without a trailing dot (``faß.de`` → ``xn--fa-
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import idna
@@ -80,27 +81,49 @@ def suffix_extractor() -> tldextract.TLDExtract:
     )
 
 
+# Hosts recur (mail providers, a phishing domain reported many times, the URL that
+# autodetection looks at and the URL canonicaliser then reads again): successful hosts are
+# kept, up to this many. A Host is an immutable tuple, so callers may share one.
+HOST_CACHE_SIZE = 8192
+
+
+class _HostRefusal(Exception):
+    """A refusal without the caller's kind, so one cached computation serves every kind."""
+
+
 def canonical_host(raw: str, *, kind: str, allow_ip: bool = True) -> Host:
     """Canonicalise a host name or IP address; refuse what cannot be a host on the Internet."""
+    try:
+        return _cached_host(raw, allow_ip)
+    except _HostRefusal as refusal:
+        code, nl, en = refusal.args
+        raise _refusal(kind, code, nl, en) from None
+
+
+def clear_caches() -> None:
+    """Forget cached hosts (tests that load a fresh suffix list)."""
+    _cached_host.cache_clear()
+
+
+@lru_cache(maxsize=HOST_CACHE_SIZE)
+def _cached_host(raw: str, allow_ip: bool) -> Host:
     host = raw[:-1] if raw.endswith(".") else raw
     if not host:
-        raise _refusal(kind, "host_missing", "Geen hostnaam gevonden", "no host name found")
+        raise _HostRefusal("host_missing", "Geen hostnaam gevonden", "no host name found")
     if host.startswith("[") or _IPV4.fullmatch(host):
         if not allow_ip:
-            raise _refusal(
-                kind,
+            raise _HostRefusal(
                 "domain_ip",
                 "Een IP-adres wordt hier niet als domeinnaam aanvaard (wel in een URL)",
                 "an IP address is not accepted as a domain name here (it is in a URL)",
             )
-        return _ip_host(host, kind=kind)
-    ascii_host, unicode_host = _idna(host, kind=kind)
+        return _ip_host(host)
+    ascii_host, unicode_host = _idna(host)
     if len(ascii_host) > 253:
-        raise _refusal(kind, "host_too_long", "Hostnaam is te lang", "host name is too long")
-    extracted = suffix_extractor().extract_str(ascii_host)
-    if not extracted.suffix or "_" in extracted.suffix:
-        raise _refusal(
-            kind,
+        raise _HostRefusal("host_too_long", "Hostnaam is te lang", "host name is too long")
+    suffix, registrable, private = public_suffix_facts(ascii_host)
+    if not suffix or "_" in suffix:
+        raise _HostRefusal(
             "host_suffix",
             "Onbekend topleveldomein (niet in de Public Suffix List)",
             "unknown top-level domain (not in the Public Suffix List)",
@@ -112,20 +135,63 @@ def canonical_host(raw: str, *, kind: str, allow_ip: bool = True) -> Host:
     return Host(
         ascii=ascii_host,
         unicode=unicode_host,
-        public_suffix=extracted.suffix,
-        registrable_domain=extracted.top_domain_under_public_suffix,
-        private_suffix=extracted.is_private,
+        public_suffix=suffix,
+        registrable_domain=registrable,
+        private_suffix=private,
         flags=flags,
         looks_like=looks_like,
     )
 
 
-def _idna(host: str, *, kind: str) -> tuple[str, str]:
+def public_suffix_facts(host: str) -> tuple[str, str, bool]:
+    """(public suffix, registrable domain, private suffix?) of an A-label host.
+
+    The same answer as ``suffix_extractor().extract_str(host)`` (``suffix``,
+    ``top_domain_under_public_suffix``, ``is_private``) for a host without scheme, port or
+    brackets, from the same suffix trie, without the URL handling around it (which costs
+    more than the look-up). ``test_public_suffix_facts_agree_with_tldextract`` holds the two
+    together over every rule of the list.
+    """
+    # tldextract's own trie of the bundled list, private suffixes included (no public API
+    # exposes it; the test above fails if a new tldextract changes its shape).
+    node = suffix_extractor()._get_tld_extractor().tlds_incl_private_trie
+    labels = host.split(".")
+    count = len(labels)
+    suffix_index = label_index = count
+    suffix_node = node
+    wildcard = False
+    for label in reversed(labels):
+        key = label.lower()
+        if key.startswith("xn--"):
+            with contextlib.suppress(UnicodeError, IndexError):  # as tldextract: keep as is
+                key = idna.decode(key)
+        matches = node.matches
+        if key in matches:
+            label_index -= 1
+            node = matches[key]
+            if node.end:
+                suffix_index = label_index
+                suffix_node = node
+            continue
+        if "*" in matches:  # a wildcard rule (*.ck), unless an exception (!www.ck) says no
+            suffix_index = label_index if "!" + key in matches else label_index - 1
+            suffix_node = matches["*"]
+            wildcard = True
+        break
+    if suffix_index == count and not wildcard:
+        return "", "", False
+    suffix = ".".join(labels[suffix_index:])
+    domain = labels[suffix_index - 1] if suffix_index > 0 else ""
+    registrable = f"{domain}.{suffix}" if domain and suffix else ""
+    return suffix, registrable, suffix_node.is_private
+
+
+def _idna(host: str) -> tuple[str, str]:
     """The A-label and U-label spellings of ``host``."""
     if host.isascii():
         lowered = host.lower()
         if not _ASCII_HOST.fullmatch(lowered):
-            raise _invalid_host(kind)
+            raise _invalid_host()
         if "xn--" not in lowered:
             return lowered, lowered
         try:
@@ -134,17 +200,17 @@ def _idna(host: str, *, kind: str) -> tuple[str, str]:
                 for label in lowered.split(".")
             )
         except idna.IDNAError as error:
-            raise _invalid_host(kind, str(error)) from None
+            raise _invalid_host(str(error)) from None
         return lowered, unicode_host
     try:
         ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
         unicode_host = idna.decode(ascii_host)
     except idna.IDNAError as error:
-        raise _invalid_host(kind, str(error)) from None
+        raise _invalid_host(str(error)) from None
     return ascii_host.rstrip("."), unicode_host.rstrip(".")
 
 
-def _ip_host(host: str, *, kind: str) -> Host:
+def _ip_host(host: str) -> Host:
     try:
         if host.startswith("["):
             if not host.endswith("]"):
@@ -153,7 +219,7 @@ def _ip_host(host: str, *, kind: str) -> Host:
         else:
             text = str(ipaddress.IPv4Address(host))
     except ValueError:
-        raise _refusal(kind, "host_ip", "Ongeldig IP-adres", "invalid IP address") from None
+        raise _HostRefusal("host_ip", "Ongeldig IP-adres", "invalid IP address") from None
     return Host(ascii=text, unicode=text, is_ip=True, flags=("ip_address",))
 
 
@@ -187,10 +253,9 @@ def script_flags(unicode_host: str) -> tuple[tuple[str, ...], str]:
     return tuple(sorted(flags)), looks_like
 
 
-def _invalid_host(kind: str, reason: str = "") -> CanonicalError:
+def _invalid_host(reason: str = "") -> _HostRefusal:
     why = f" ({reason})" if reason else ""
-    return _refusal(
-        kind,
+    return _HostRefusal(
         "host_invalid",
         "Ongeldige hostnaam",
         f"invalid host name{why}",

@@ -21,7 +21,7 @@ from schwifty import registry as schwifty_registry
 from schwifty.registry import Component
 
 from ketenwacht.identifiers.canonical._text import Separators, clean
-from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError
+from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError, new_canonical
 
 KIND = "iban"
 
@@ -126,7 +126,7 @@ def iban_from_clean(text: str) -> Canonical:
             "iban_checksum", "IBAN-controlegetal klopt niet", "IBAN check digits are wrong"
         )
     bban = iban[4:]
-    return Canonical(
+    return new_canonical(
         kind=KIND,
         value=iban,
         display=" ".join([iban[i : i + 4] for i in range(0, len(iban), 4)]),

@@ -20,7 +20,7 @@ from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat,
 
 from ketenwacht.identifiers.canonical._text import Separators, clean
 from ketenwacht.identifiers.canonical.bsn import refuse_bsn
-from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError
+from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError, new_canonical
 
 KIND = "phone"
 
@@ -133,7 +133,7 @@ def dutch_number_type(national: str) -> str | None:
 def _dutch(national: str) -> Canonical:
     if national[:1] == "6" and _NL_MOBILE.fullmatch(national) and national.isascii():
         # The most frequent case, without the type loop and the format table.
-        return Canonical(
+        return new_canonical(
             kind=KIND,
             value="+31" + national,
             display="+31 6 " + national[1:],
@@ -144,7 +144,7 @@ def _dutch(national: str) -> Canonical:
         number_type = dutch_number_type(national)
     if number_type is None:
         raise _dutch_refusal(national)
-    return Canonical(
+    return new_canonical(
         kind=KIND,
         value="+31" + national,
         display="+31 " + _dutch_display(national),
@@ -225,7 +225,7 @@ def _foreign(compact: str) -> Canonical:
         raise _invalid_refusal(number)
     region = phonenumbers.region_code_for_number(number) or ""
     number_type = _NUMBER_TYPE_NAMES.get(phonenumbers.number_type(number), "unknown")
-    return Canonical(
+    return new_canonical(
         kind=KIND,
         value=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         display=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),

@@ -26,6 +26,25 @@ class Canonical:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+_new_object = object.__new__
+
+
+def new_canonical(kind: str, value: str, display: str, detail: dict[str, Any]) -> Canonical:
+    """``Canonical(kind, value, display, detail)``, built for the hot path.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; filling
+    the instance dictionary directly gives the same object (equal, same repr and hash) in
+    less than half the time. ``Canonical`` has no ``__post_init__`` that this would skip.
+    """
+    canonical = _new_object(Canonical)
+    fields = canonical.__dict__
+    fields["kind"] = kind
+    fields["value"] = value
+    fields["display"] = display
+    fields["detail"] = detail
+    return canonical
+
+
 class CanonicalError(ValidationFailed):
     """A refusal: ``code`` is stable (``iban_checksum``), the message Dutch / English.
 

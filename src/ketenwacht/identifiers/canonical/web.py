@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from ketenwacht.identifiers.canonical._text import clean, refang
 from ketenwacht.identifiers.canonical.hosts import canonical_host
-from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError
+from ketenwacht.identifiers.canonical.types import Canonical, CanonicalError, new_canonical
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -153,7 +153,7 @@ def url_from_clean(text: str) -> Canonical:
     if parts.userinfo:
         detail["flags"] = sorted([*host.flags, "userinfo"])
     tail = f"{port}{path}{query}"
-    return Canonical(
+    return new_canonical(
         kind="url",
         value=f"{parts.scheme}://{host.ascii}{tail}",
         display=f"{parts.scheme}://{host.display()}{tail}",
@@ -186,4 +186,4 @@ def domain_from_clean(text: str) -> Canonical:
     if display != host.ascii or registrable != host.ascii:
         labels = registrable.count(".") + 1
         display = ".".join(display.split(".")[-labels:])
-    return Canonical(kind="domain", value=registrable, display=display, detail=host.detail())
+    return new_canonical(kind="domain", value=registrable, display=display, detail=host.detail())

@@ -155,3 +155,20 @@ def test_refusal_is_a_domain_validation_error_with_a_problem_shape() -> None:
         "kind": "phone",
         "suggestion": "+31 6…",
     }
+
+
+def test_new_canonical_builds_the_same_object_as_the_dataclass() -> None:
+    import dataclasses
+
+    from ketenwacht.identifiers.canonical.types import new_canonical
+
+    detail = {"type": "mobile", "region": "NL"}
+    fast = new_canonical("phone", "+31612345678", "+31 6 12345678", detail)
+    slow = Canonical(kind="phone", value="+31612345678", display="+31 6 12345678", detail=detail)
+    assert type(fast) is Canonical
+    assert fast == slow
+    assert repr(fast) == repr(slow)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    assert dataclasses.replace(fast, value="x").value == "x"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.value = "x"  # type: ignore[misc]

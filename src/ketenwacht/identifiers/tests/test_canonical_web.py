@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import idna
 import pytest
 import tldextract
 
@@ -15,7 +16,12 @@ from ketenwacht.identifiers.canonical import (
     canonical_url,
     canonicalise,
 )
-from ketenwacht.identifiers.canonical.hosts import suffix_extractor
+from ketenwacht.identifiers.canonical.hosts import (
+    canonical_host,
+    clear_caches,
+    public_suffix_facts,
+    suffix_extractor,
+)
 from ketenwacht.identifiers.canonical.web import normalise_percent_encoding, remove_dot_segments
 
 
@@ -32,8 +38,10 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     suffix_extractor.cache_clear()  # force a fresh extractor to load its suffix list
+    clear_caches()  # and look hosts up in it rather than in the host cache
     yield attempts
     suffix_extractor.cache_clear()
+    clear_caches()
 
 
 def test_suffix_list_comes_from_the_bundled_snapshot_without_network(
@@ -54,6 +62,44 @@ def test_the_network_guard_would_notice_a_fetch(no_network: list[Any]) -> None:
     )
     assert fetching("www.bbc.co.uk").suffix == "co.uk"  # fell back to the snapshot
     assert no_network != []
+
+
+def _hosts_under_every_rule() -> list[str]:
+    """Each rule of the bundled list as a host, one and two labels under it, and its parent."""
+    rules = suffix_extractor().tlds  # private suffixes included, as configured
+    hosts = ["com", "a.b.c.d.e", "localhost", "www.ck", "a.www.ck", "b.c.ck", "city.kawasaki.jp"]
+    for rule in sorted(rules):
+        name = rule.lstrip("!").replace("*", "w")
+        try:
+            name = idna.encode(name, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            continue
+        hosts += [name, f"x.{name}", f"a.b.{name}", name.partition(".")[2]]
+    return [host for host in hosts if host]
+
+
+def test_public_suffix_facts_agree_with_tldextract() -> None:
+    """The direct trie walk gives what ``extract_str`` gives, under every rule of the list
+    (wildcards such as ``*.ck``, exceptions such as ``!www.ck``, private suffixes)."""
+    extractor = suffix_extractor()
+    hosts = _hosts_under_every_rule()
+    assert len(hosts) > 30_000
+    for host in hosts:
+        expected = extractor.extract_str(host)
+        assert public_suffix_facts(host) == (
+            expected.suffix,
+            expected.top_domain_under_public_suffix,
+            expected.is_private,
+        ), host
+
+
+def test_a_cached_host_refusal_carries_the_kind_that_asked() -> None:
+    for kind in ("url", "email", "domain", "url"):
+        with pytest.raises(CanonicalError) as refused:
+            canonical_host("example.invalidtld", kind=kind)
+        assert refused.value.code == "host_suffix"
+        assert refused.value.details == {"kind": kind}
+    assert canonical_host("Example.NL.", kind="url") is canonical_host("Example.NL.", kind="email")
 
 
 @pytest.mark.parametrize(
