@@ -250,10 +250,17 @@ def remove_rows_after_marker() -> None:
     from django.db import connection, transaction
 
     from ketenwacht.identifiers.models import Pseudonym, RawValue, Sighting
+    from ketenwacht.privatecheck.models import ListedElement, PendingListing
 
     marker = _marker()
     assert marker is not None
     with transaction.atomic(), connection.cursor() as cursor:
+        # The bench population is never listed for the oblivious check: every listed element
+        # and pending batch comes from an ingest run.
+        cursor.execute(f"DELETE FROM {PendingListing._meta.db_table}")
+        cursor.execute(
+            f"DELETE FROM {ListedElement._meta.db_table} WHERE pseudonym_id IS NOT NULL"
+        )
         cursor.execute(
             f"DELETE FROM {Sighting._meta.db_table} WHERE id > %s", [marker["max_sighting_id"]]
         )

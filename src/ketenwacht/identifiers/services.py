@@ -285,8 +285,7 @@ def _write_batch(
         if prepared:
             writer = write_copy if use_copy else write_portable
             writer(prepared, organisation=organisation, source=source, batch_id=batch_id, ring=ring)
-            recorded = [(item.canonical, item.pseudonym_id) for item in prepared]
-            transaction.on_commit(partial(_announce_recorded, recorded), robust=True)
+            _announce_recorded([(item.canonical, item.pseudonym_id) for item in prepared])
         result = IngestResult(
             batch_id=str(batch_id),
             recorded=len(prepared),

@@ -51,6 +51,24 @@ class ListedElement(models.Model):
         return f"listed element v{self.key_version} bucket {self.bucket}"
 
 
+class PendingListing(models.Model):
+    """A recorded batch's values waiting to be listed, sealed (AES-GCM under the raw-value key).
+
+    Ingest hands its values over inside its own transaction (one row per batch, so a recorded
+    value is never lost to the list) and a worker lists them after the commit: the ristretto255
+    work (~65 µs per value and key version) stays off the recording path. The row is deleted as
+    soon as it is listed; ``privatecheck_sync`` lists any a lost task left behind.
+    """
+
+    nonce = models.BinaryField(max_length=12)
+    sealed = models.BinaryField()
+    count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"pending listing of {self.count} values"
+
+
 class PsiStatus(models.TextChoices):
     QUEUED = "queued", "queued"
     RUNNING = "running", "running"

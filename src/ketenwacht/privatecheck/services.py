@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import secrets
 from collections import defaultdict
@@ -16,8 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from functools import partial
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -39,7 +42,7 @@ from ketenwacht.partners import access
 from ketenwacht.partners.access import SYSTEM, Actor
 from ketenwacht.partners.constants import Scope
 from ketenwacht.privatecheck import keyring
-from ketenwacht.privatecheck.models import ListedElement
+from ketenwacht.privatecheck.models import ListedElement, PendingListing
 
 BUCKET_NUMBER_BITS = 16  # ``ListedElement.bucket`` holds the tag's first 16 bits
 MAX_ELEMENTS = 4  # a value and the registrable domain it may be allowlisted under, twice over
@@ -440,18 +443,87 @@ def _listing_rows(
     ]
 
 
-def list_recorded(sender: object, *, recorded: list[tuple[Canonical, int]], **_: object) -> None:
-    """Receiver of ``identifiers.signals.sightings_recorded``: list the batch's values under
-    the pseudonyms ingest just wrote (no second HMAC or pseudonym lookup)."""
-    keys = keyring.load()
-    distinct = {(canonical.kind, canonical.value): pk for canonical, pk in recorded}
-    rows = [
-        row
-        for (kind, value), pk in distinct.items()
-        for row in _listing_rows(keys, kind, value, pseudonym_id=pk)
-    ]
-    ListedElement.objects.bulk_create(rows, ignore_conflicts=True, batch_size=ENROL_CHUNK)
+_PENDING_AD = b"ketenwacht:privatecheck:pending"
+
+
+def list_recorded(
+    sender: object, *, recorded: list[tuple[Canonical, int | None]], **_: object
+) -> None:
+    """Receiver of ``identifiers.signals.sightings_recorded``, inside the recording
+    transaction: seal the batch's values into one ``PendingListing`` row and list them in a
+    worker once the transaction commits (``list_pending``)."""
+    distinct = {
+        (canonical.kind, canonical.value): pk for canonical, pk in recorded if pk is not None
+    }
+    if not distinct:
+        return
+    payload = json.dumps([[kind, value, pk] for (kind, value), pk in distinct.items()])
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(pseudonyms.keyring().encryption_key).encrypt(
+        nonce, payload.encode(), _PENDING_AD
+    )
+    pending = PendingListing.objects.create(nonce=nonce, sealed=sealed, count=len(distinct))
+    transaction.on_commit(partial(_list_later, pending.pk), robust=True)
+
+
+def _list_later(pending_id: int) -> None:
+    from ketenwacht.privatecheck.tasks import list_pending_batch
+
+    list_pending_batch.delay(pending_id)
+
+
+def list_pending(pending_id: int) -> int:
+    """List one sealed batch: the element of every value whose pseudonym still exists and is
+    not listed yet, under every OPRF key version; then delete the batch. Returns the number
+    of elements written (0 when another worker took the batch first)."""
+    with transaction.atomic():
+        pending = (
+            PendingListing.objects.select_for_update(skip_locked=True).filter(pk=pending_id).first()
+        )
+        if pending is None:
+            return 0
+        values = _unseal(pending)
+        created = _list_values(values)
+        pending.delete()
     forget_prefix_bits()
+    return created
+
+
+def list_all_pending() -> int:
+    """Batches a lost task left behind (run by ``privatecheck_sync``)."""
+    ids = list(PendingListing.objects.order_by("pk").values_list("pk", flat=True))
+    return sum(list_pending(pk) for pk in ids)
+
+
+def _unseal(pending: PendingListing) -> list[tuple[str, str, int]]:
+    plain = AESGCM(pseudonyms.keyring().encryption_key).decrypt(
+        bytes(pending.nonce), bytes(pending.sealed), _PENDING_AD
+    )
+    return [(kind, value, int(pk)) for kind, value, pk in json.loads(plain)]
+
+
+def _list_values(values: list[tuple[str, str, int]]) -> int:
+    keys = keyring.load()
+    created = 0
+    for start in range(0, len(values), ENROL_CHUNK):
+        chunk = values[start : start + ENROL_CHUNK]
+        pks = [pk for _kind, _value, pk in chunk]
+        existing = set(Pseudonym.objects.filter(pk__in=pks).values_list("pk", flat=True))
+        listed = set(
+            ListedElement.objects.filter(pseudonym_id__in=pks).values_list(
+                "key_version", "pseudonym_id"
+            )
+        )
+        rows = [
+            _new_row(version, oprf.element(secret, message), pseudonym_id=pk)
+            for kind, value, pk in chunk
+            if pk in existing
+            for message in (oprf.message_for(kind, value),)
+            for version, secret in keys.keys.items()
+            if (version, pk) not in listed
+        ]
+        created += len(ListedElement.objects.bulk_create(rows, ignore_conflicts=True))
+    return created
 
 
 def enrol_allowlist() -> int:
@@ -502,14 +574,25 @@ def prune() -> int:
 class SyncResult:
     allowlist: int
     raw_values: int
+    pending: int
     pruned: int
 
     def as_dict(self) -> dict[str, int]:
-        return {"allowlist": self.allowlist, "raw_values": self.raw_values, "pruned": self.pruned}
+        return {
+            "allowlist": self.allowlist,
+            "raw_values": self.raw_values,
+            "pending": self.pending,
+            "pruned": self.pruned,
+        }
 
 
 def sync(*, actor: Actor = SYSTEM) -> SyncResult:
-    result = SyncResult(allowlist=enrol_allowlist(), raw_values=enrol_raw_values(), pruned=prune())
+    result = SyncResult(
+        allowlist=enrol_allowlist(),
+        raw_values=enrol_raw_values(),
+        pending=list_all_pending(),
+        pruned=prune(),
+    )
     forget_prefix_bits()
     audit_record(
         actor=actor, action="privatecheck.sync", object_type="oprf_list", details=result.as_dict()

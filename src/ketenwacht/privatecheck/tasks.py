@@ -13,6 +13,14 @@ def run_psi_job(job_id: int) -> str:
 
 
 @shared_task
+def list_pending_batch(pending_id: int) -> int:
+    """List a recorded batch's values (``services.list_recorded`` queues it at commit)."""
+    from ketenwacht.privatecheck import services
+
+    return services.list_pending(pending_id)
+
+
+@shared_task
 def sync_list() -> dict[str, int]:
     """Allowlist and kept raw values into the list; elements of purged pseudonyms out."""
     from ketenwacht.privatecheck import services
