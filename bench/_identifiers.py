@@ -258,9 +258,7 @@ def remove_rows_after_marker() -> None:
         # The bench population is never listed for the oblivious check: every listed element
         # and pending batch comes from an ingest run.
         cursor.execute(f"DELETE FROM {PendingListing._meta.db_table}")
-        cursor.execute(
-            f"DELETE FROM {ListedElement._meta.db_table} WHERE pseudonym_id IS NOT NULL"
-        )
+        cursor.execute(f"DELETE FROM {ListedElement._meta.db_table} WHERE pseudonym_id IS NOT NULL")
         cursor.execute(
             f"DELETE FROM {Sighting._meta.db_table} WHERE id > %s", [marker["max_sighting_id"]]
         )
