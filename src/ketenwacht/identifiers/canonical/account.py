@@ -98,10 +98,18 @@ def split_platform_prefix(text: str) -> tuple[Platform, str] | None:
     return (platform, handle.strip()) if platform else None
 
 
+@cache
+def _platform_domain_endings() -> tuple[frozenset[str], tuple[str, ...]]:
+    domains = _platform_domains()
+    return frozenset(domains), tuple("." + domain for domain in domains)
+
+
 def profile_in_url(text: str) -> tuple[Platform, str] | None:
     """(platform, handle) when ``text`` is a profile URL of a known platform, else None."""
     try:
         parts = UrlParts(text, kind=KIND)
+        if parts.host.isascii() and not _may_be_platform_host(parts.host):
+            return None
         host = canonical_host(parts.host, kind=KIND, allow_ip=False)
     except CanonicalError:
         return None
@@ -110,6 +118,20 @@ def profile_in_url(text: str) -> tuple[Platform, str] | None:
         return None
     handle = _handle_in_path(platform, parts.path or "/", parts.query or "")
     return (platform, handle) if handle else None
+
+
+def _may_be_platform_host(host: str) -> bool:
+    """False when an ASCII host cannot have a platform's domain as its registrable domain.
+
+    The canonical spelling of an ASCII host is the host in lower case without one trailing
+    dot, and its registrable domain is a whole-label ending of that spelling; so a host that
+    neither is nor ends in ``.`` + a platform domain needs no suffix look-up to rule it out.
+    """
+    lowered = host.lower()
+    if lowered.endswith("."):
+        lowered = lowered[:-1]
+    names, endings = _platform_domain_endings()
+    return lowered in names or lowered.endswith(endings)
 
 
 def _handle_in_path(platform: Platform, path: str, query: str) -> str:

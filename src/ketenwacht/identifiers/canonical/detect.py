@@ -29,14 +29,18 @@ _PHONE_SEPARATORS = str.maketrans("", "", " -./()")
 _HANDLE = re.compile(r"^@[\w.]{1,64}$")
 _DOMAIN = re.compile(r"^(?:\*\.)?[^\s/?#@:]+\.[^\s/?#@:.]*[^\s/?#@:.\d][^\s/?#@:.]*\.?$")
 _HEX = re.compile(r"^[0-9a-fA-F]{40}$")
+# Characters that the prefix, platform, URL and defanging steps of the ladder need.
+_NOT_PLAIN = re.compile(r"[:/?#\[({]")
 _PREFIXES = {"mailto": "email", "tel": "phone", "bitcoin": "wallet", "ethereum": "wallet"}
 
 
 def detect_kind(text: str) -> str:
     """The kind ``text`` (already cleaned) is written as; raises when unclear."""
-    fast = _fast_path(text)
-    if fast:
-        return fast
+    return _fast_path(text) or _ladder(text)
+
+
+def _ladder(text: str) -> str:
+    """Every shape in the order of the issue; :func:`_fast_path` only anticipates it."""
     scheme, colon, _ = text.partition(":")
     if colon and scheme.lower() in _PREFIXES:
         return _PREFIXES[scheme.lower()]
@@ -77,12 +81,18 @@ def detect_kind(text: str) -> str:
 
 
 def _fast_path(text: str) -> str:
-    """The two most frequent shapes, recognised before the full ladder.
+    """The frequent shapes, recognised before the full ladder; "" leaves it to the ladder.
 
-    Returns the same answer the ladder would: a string of digits and phone separators that
-    starts with ``+`` or ``0`` and has no slash cannot be a URL, e-mail, wallet, IBAN or
-    account; a compact IBAN shape without ``@``, ``/`` or ``:`` and not shaped like a wallet
-    can be nothing before IBAN in the ladder either.
+    Each answer is the one the ladder would give, because the steps skipped cannot match:
+
+    * digits and phone separators after ``+`` or ``0``, no slash: not a URL, e-mail, wallet,
+      IBAN or account, so a phone number;
+    * a compact IBAN shape without ``@``, ``/`` or ``:`` and not shaped like a wallet can be
+      nothing before IBAN in the ladder either;
+    * with none of ``: / ? # [ ( {`` there is no prefix, platform, URL or defanging, so an
+      ``@`` that fits the e-mail pattern is an e-mail address, and without ``@`` (nor a
+      leading ``@`` handle) what is not a wallet, IBAN or phone number and fits the domain
+      pattern is a domain name.
     """
     first = text[0]
     if first in "+0":
@@ -97,7 +107,13 @@ def _fast_path(text: str) -> str:
         and looks_like_iban(text)
     ):
         return "" if looks_like_wallet(text) else "iban"
-    return ""
+    if _NOT_PLAIN.search(text):
+        return ""
+    if "@" in text:
+        return "email" if _EMAIL.match(text) else ""
+    if looks_like_wallet(text) or looks_like_iban(text) or _PHONE.match(text):
+        return ""
+    return "domain" if _DOMAIN.match(text) else ""
 
 
 def _phone_or_explain(text: str) -> str:

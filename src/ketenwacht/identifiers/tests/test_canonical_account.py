@@ -97,3 +97,18 @@ def test_autodetection_prefers_account_for_profile_urls_and_asks_for_a_platform(
         canonicalise("@jan.jansen")
     assert caught.value.code == "ambiguous"
     assert "platform:handle" in caught.value.message_en
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://WWW.INSTAGRAM.COM./jan", "account"),  # case and the root dot do not hide it
+        ("https://m.facebook.com/jan.jansen", "account"),
+        ("https://x.com/jan", "account"),
+        ("https://box.com/jan", "url"),  # ends in x.com, but not in the label .x.com
+        ("https://instagram.com.evil.nl/jan", "url"),
+        ("https://ｉｎｓｔａｇｒａｍ.com/jan", "account"),  # full-width: IDNA maps it to ASCII
+    ],
+)
+def test_profile_urls_are_told_from_other_urls_by_registrable_domain(url: str, kind: str) -> None:
+    assert canonicalise(url).kind == kind

@@ -4,14 +4,17 @@ input makes canonicalise fail in any other way than a bilingual refusal."""
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 
 import base58
 import phonenumbers
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ketenwacht.identifiers.canonical import KINDS, Canonical, CanonicalError, canonicalise
 from ketenwacht.identifiers.canonical.account import profile_in_url
+from ketenwacht.identifiers.canonical.detect import _fast_path, _ladder, detect_kind
 from ketenwacht.identifiers.canonical.iban import check_digits_valid
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -298,3 +301,76 @@ def test_url_like_input_never_crashes(text: str) -> None:
         return
     assert canonical.value.startswith(("http://", "https://"))
     assert_idempotent(canonical)
+
+
+def _answer(detect: Callable[[str], str], text: str) -> str:
+    try:
+        return detect(text)
+    except CanonicalError as error:
+        return f"refused: {error.code}"
+
+
+def _ladder_answer(text: str) -> str:
+    return _answer(_ladder, text)
+
+
+# Text made of the characters the shortcuts of autodetection look at, so that the shapes
+# they recognise (and the near misses) turn up often.
+_SHAPE_ALPHABET = "06319abcdehlmnpstxAINLT.-+ @:/?#[(<>" + "\u0430"
+_SHAPE_PREFIXES = [
+    "",
+    "tel:",
+    "mailto:",
+    "instagram:",
+    "https://",
+    "hxxp://",
+    "//",
+    "bitcoin:",
+    "@",
+]
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.one_of(
+        st.text(_SHAPE_ALPHABET, min_size=1, max_size=40),
+        st.tuples(
+            st.sampled_from(_SHAPE_PREFIXES), st.text(_SHAPE_ALPHABET, min_size=1, max_size=30)
+        ).map("".join),
+        st.from_regex(r"[a-z0-9.+_-]{1,12}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True),
+        st.from_regex(r"[a-zA-Z0-9-]{1,12}\.[a-z0-9]{1,6}\.?", fullmatch=True),
+        st.from_regex(r"(bc1|tb1|0x|NL|\+31|0)[a-zA-Z0-9.-]{4,40}", fullmatch=True),
+    )
+)
+def test_autodetection_shortcuts_answer_as_the_full_ladder(text: str) -> None:
+    text = text.strip()
+    assume(text)
+    shortcut = _fast_path(text)
+    assert shortcut in ("", "phone", "iban", "email", "domain")
+    if shortcut:
+        assert _ladder_answer(text) == shortcut
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jan@example.nl",
+        "Jan.Smit+x@Gmail.com",
+        "jan@example.nl>",
+        "tel:jan@example.nl",  # prefixes, URLs and defanging come before e-mail
+        "instagram:jan@example.nl",
+        "https://jan@example.nl",
+        "jan[@]example.nl",
+        "markt-licht.shop.",
+        "12.3-4567",  # a phone shape that the domain pattern also fits
+        "0800-bank.nl",
+        "bc1-shop-online-winkel.nl",  # wallet-shaped by its prefix
+        "NL91.ABNA.0417.1643.00",
+        "06-12345678",
+        "NL91 ABNA 0417 1643 00",
+    ],
+)
+def test_autodetection_shortcuts_on_near_misses(text: str) -> None:
+    shortcut = _fast_path(text)
+    assert shortcut == "" or _ladder_answer(text) == shortcut
+    assert _answer(detect_kind, text) == (shortcut or _ladder_answer(text))
