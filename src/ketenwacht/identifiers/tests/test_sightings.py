@@ -312,3 +312,93 @@ def test_a_batch_colliding_with_the_purge_is_written_on_the_second_try(
     assert set(Sighting.objects.values_list("pk", flat=True)) == {
         r["sighting_id"] for r in result.results
     }
+
+
+# --- the streamed COPY path: preparation and writes overlap, chunk by chunk ---------------
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="COPY is PostgreSQL only"
+)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ketenwacht.identifiers import ingest
+
+    monkeypatch.setattr(services, "COPY_THRESHOLD", 2)
+    monkeypatch.setattr(ingest, "STREAM_CHUNK", 2)
+
+
+def _counts() -> tuple[int, int, int]:
+    return Pseudonym.objects.count(), Sighting.objects.count(), RawValue.objects.count()
+
+
+@needs_postgresql
+def test_a_streamed_batch_over_several_chunks_records_like_one(
+    writer: access.Actor, small_chunks: None
+) -> None:
+    """Seven items in four chunks: bad items in two chunks, the same value in three; the
+    value's raw value is kept once, with the latest expiry of its sightings."""
+    week_ago = (timezone.now() - timedelta(days=7)).isoformat()
+    items = [
+        item(observed_at=week_ago),
+        item("111222333"),
+        item(OTHER_IBAN),
+        item(),  # the same value as item 0, observed now: its expiry wins
+        item("0612345678", role="caller_number"),
+        item(role="caller_number"),
+        item(OTHER_IBAN, confidence="confirmed"),
+    ]
+    result = services.sightings_ingest(actor=writer, items=items)
+
+    assert (result.recorded, result.failed) == (5, 2)
+    assert [r["index"] for r in result.results] == list(range(len(items)))
+    assert [r["error"]["code"] for r in result.results if not r["ok"]] == [
+        "bsn_refused",
+        "role_kind_mismatch",
+    ]
+    ids = {r["sighting_id"] for r in result.results if r["ok"]}
+    assert set(Sighting.objects.filter(batch_id=result.batch_id).values_list("pk", flat=True)) == (
+        ids
+    )
+    assert _counts() == (3, 5, 3)
+    latest = Sighting.objects.filter(pseudonym__sightings__pk=result.results[3]["sighting_id"])
+    raw = RawValue.objects.get(pseudonym__sightings__pk=result.results[0]["sighting_id"])
+    assert raw.expires_at == max(s.expires_at for s in latest)
+    assert pseudonyms.decrypt_raw("iban", raw.nonce, raw.ciphertext) == IBAN
+
+
+@needs_postgresql
+def test_an_atomic_streamed_batch_with_a_bad_last_item_records_nothing(
+    writer: access.Actor, small_chunks: None
+) -> None:
+    """The first chunks are written before the bad item is seen; they are rolled back, and
+    every bad item is reported."""
+    before = _counts()
+    items = [item(), item(OTHER_IBAN), item("111222333"), item("0612345678"), item("x")]
+    with pytest.raises(services.BatchRejected) as rejected:
+        services.sightings_ingest(actor=writer, items=items, atomic=True)
+    assert [error.index for error in rejected.value.errors] == [2, 3, 4]
+    assert _counts() == before
+
+
+@needs_postgresql
+def test_a_failing_chunk_write_rolls_the_whole_batch_back(
+    writer: access.Actor, small_chunks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ketenwacht.identifiers import ingest
+
+    real = ingest._CopyMerge._merge
+
+    def fail_on_second_chunk(self: Any, chunk: int) -> dict[int, int]:
+        if chunk == 1:
+            raise RuntimeError("the database went away")
+        return real(self, chunk)
+
+    monkeypatch.setattr(ingest._CopyMerge, "_merge", fail_on_second_chunk)
+    before = _counts()
+    items = [item(), item(OTHER_IBAN), item("0612345678", role="caller_number"), item()]
+    with pytest.raises(RuntimeError, match="went away"):
+        services.sightings_ingest(actor=writer, items=items)
+    assert _counts() == before
+    assert not AuditEvent.objects.filter(action="sightings.ingest").exists()
