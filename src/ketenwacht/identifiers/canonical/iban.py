@@ -60,6 +60,8 @@ def country_spec(country: str) -> CountrySpec | None:
 
 
 _NL_SPEC = country_spec("NL") or CountrySpec("NL", 18, re.compile(""), "", slice(0, 0))
+# The bank code's place in the whole IBAN (the spec gives it within the BBAN).
+_NL_BANK_CODE = slice(4 + (_NL_SPEC.bank_code.start or 0), 4 + (_NL_SPEC.bank_code.stop or 0))
 
 
 def compact(raw: str) -> str:
@@ -79,9 +81,7 @@ def dutch_check_digits_valid(iban: str) -> bool:
     """:func:`check_digits_valid` for the Dutch shape, with the four letters mapped directly."""
     if iban[2:4] in ("00", "01", "99"):
         return False
-    bank = iban[4:8]
-    letters = _LETTER_VALUE[bank[0]] + _LETTER_VALUE[bank[1]]
-    letters += _LETTER_VALUE[bank[2]] + _LETTER_VALUE[bank[3]]
+    letters = iban[4:8].translate(_NUMERIFY)
     return int(letters + iban[8:] + "2321" + iban[2:4]) % 97 == 1  # "NL" is 23 21
 
 
@@ -117,11 +117,18 @@ def iban_from_clean(text: str) -> Canonical:
     iban = compact(text)
     # Dutch fast path: the pattern holds the length and structure of a Dutch IBAN.
     if _NL.fullmatch(iban):
-        spec, valid = _NL_SPEC, dutch_check_digits_valid(iban)
-    else:
-        spec = _checked_structure(iban)
-        valid = check_digits_valid(iban)
-    if not valid:
+        if not dutch_check_digits_valid(iban):
+            raise _refusal(
+                "iban_checksum", "IBAN-controlegetal klopt niet", "IBAN check digits are wrong"
+            )
+        return new_canonical(
+            KIND,
+            iban,
+            f"{iban[:4]} {iban[4:8]} {iban[8:12]} {iban[12:16]} {iban[16:]}",
+            {"country": _NL_SPEC.country, "bank_code": iban[_NL_BANK_CODE]},
+        )
+    spec = _checked_structure(iban)
+    if not check_digits_valid(iban):
         raise _refusal(
             "iban_checksum", "IBAN-controlegetal klopt niet", "IBAN check digits are wrong"
         )
