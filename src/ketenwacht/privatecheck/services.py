@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -522,8 +522,27 @@ def _list_values(values: list[tuple[str, str, int]]) -> int:
             for version, secret in keys.keys.items()
             if (version, pk) not in listed
         ]
-        created += len(ListedElement.objects.bulk_create(rows, ignore_conflicts=True))
+        created += _insert_elements(rows)
     return created
+
+
+def _insert_elements(rows: list[ListedElement]) -> int:
+    """Insert new elements, skipping any another process listed meanwhile. On PostgreSQL one
+    prepared ``INSERT`` per row in a pipeline: ``bulk_create`` compiles and splits a
+    statement of every value as a placeholder, which cost twice the elements' arithmetic."""
+    if connection.vendor != "postgresql":
+        return len(ListedElement.objects.bulk_create(rows, ignore_conflicts=True))
+    table = ListedElement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (key_version, pseudonym_id, element, tag, bucket, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (r.key_version, r.pseudonym_id, r.element, r.tag, r.bucket, r.created_at)
+                for r in rows
+            ],
+        )
+    return len(rows)
 
 
 def enrol_allowlist() -> int:
