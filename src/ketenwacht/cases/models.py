@@ -2,12 +2,14 @@
 hubs, clusters with their history (transitions, routing decisions, events) and notes.
 
 A cluster is a connected component of two or more reports that share an identifier which is
-not a hub; a report without such a link has no cluster ("stays single").
+not a hub; a report without such a link has no cluster ("stays single"). Which cluster a
+report belongs to is a ``Membership`` row, kept apart from the wide report row.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,9 +165,6 @@ class Report(models.Model):
     )
     age_band = models.CharField(max_length=16, blank=True)
     victim_key = models.CharField(max_length=64)
-    cluster = models.ForeignKey(
-        Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -178,14 +177,58 @@ class Report(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["cluster", "reported_on"], name="case_report_cluster"),
-            # The incremental summary: the median by offset, "is this victim new here".
-            models.Index(fields=["cluster", "damage_cents"], name="case_report_damage"),
-            models.Index(fields=["cluster", "victim_key"], name="case_report_victim"),
+            # The incremental summary: "is this victim already in the cluster".
+            models.Index(fields=["victim_key"], name="case_report_victim_key"),
         ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.number or self.pk}"
+
+    @property
+    def cluster_id(self) -> int | None:
+        """The cluster the report belongs to (its ``Membership``); None while it is single."""
+        membership = self._membership()
+        return membership.cluster_id if membership is not None else None
+
+    @property
+    def cluster(self) -> Cluster | None:
+        membership = self._membership()
+        return membership.cluster if membership is not None else None
+
+    def _membership(self) -> Membership | None:
+        if self.pk is None:
+            return None
+        try:
+            return self.membership
+        except ObjectDoesNotExist:
+            return None
+
+
+class Membership(models.Model):
+    """A report belongs to a cluster; a report without a row stays single.
+
+    Kept apart from the wide report row: the rebuild writes a million of these as a ``COPY``
+    of narrow rows instead of updating a million report rows, and linking moves reports
+    between clusters by rewriting these rows only. ``damage_cents`` is copied from the report
+    (it never changes) so the incremental summary finds the median damage by offset in the
+    ``(cluster, damage_cents)`` index, which also serves "the reports of this cluster".
+    """
+
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, primary_key=True, related_name="membership"
+    )
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    damage_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["cluster", "damage_cents"], name="case_membership_cluster"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} in {self.cluster_id}"
 
 
 class ReportLink(models.Model):

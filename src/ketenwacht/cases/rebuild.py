@@ -6,8 +6,10 @@
    over the tracking threshold (``hubs.auto_reason`` plus the analysts' overrides), and join
    the reports of every linking identifier in a ``DisjointSet``.
 3. Match the components to the existing clusters (``components.assign_identities``: ids stay
-   stable), and write only what changed: new clusters, moved reports, ended clusters, events,
-   hub counters — with ``COPY`` on PostgreSQL (``cases.bulkwrite``).
+   stable), and write only what changed: new clusters, memberships of moved reports, ended
+   clusters, events, hub counters — with ``COPY`` on PostgreSQL (``cases.bulkwrite``). When
+   most reports move (a first rebuild), the membership table is emptied and written again
+   whole: one ``COPY`` of narrow rows, its index and keys built once afterwards.
 4. Summaries and routing for every cluster whose membership changed, from the facts in
    memory.
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from ketenwacht.cases.models import (
     Cluster,
     ClusterEvent,
     Hub,
+    Membership,
     Report,
     ReportLink,
     SuspectLocation,
@@ -45,7 +47,7 @@ from ketenwacht.cases.models import (
 from ketenwacht.partners.access import SYSTEM, Actor
 
 FETCH = 50_000
-LARGE_MOVE = 50_000  # report moves from which the rebuild drops and rebuilds indexes (PostgreSQL)
+LARGE_MOVE = 50_000  # report moves from which the rebuild writes the membership table anew
 
 
 @dataclass
@@ -107,13 +109,15 @@ class _Reports:
 
 def _load_reports() -> _Reports:
     table = connection.ops.quote_name(Report._meta.db_table)
+    members = connection.ops.quote_name(Membership._meta.db_table)
     ids: list[int] = []
     fraud_types: list[str] = []
     clusters: list[int | None] = []
     facts: list[tuple[Any, ...]] = []
     sql = (
-        "SELECT id, fraud_type, cluster_id, damage_cents, seen_on, reported_on, region_id, "  # noqa: S608
-        f"age_band, victim_key FROM {table} ORDER BY id"
+        "SELECT r.id, r.fraud_type, m.cluster_id, r.damage_cents, r.seen_on, r.reported_on, "  # noqa: S608
+        f"r.region_id, r.age_band, r.victim_key FROM {table} r "
+        f"LEFT JOIN {members} m ON m.report_id = r.id ORDER BY r.id"
     )
     convert = connection.vendor != "postgresql"
     for row in _rows(sql):
@@ -422,9 +426,8 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
             _new_cluster_rows(new_ids, summaries, outcome.moved, moment),
         )
         clock.lap("write new clusters")
-        with _without_cluster_indexes(large=len(moves) > max(LARGE_MOVE, len(reports.ids) // 4)):
-            result.moved = bulkwrite.update_many(Report, ["cluster"], moves)
-        clock.lap("write report moves")
+        result.moved = _write_memberships(moves, targets, reports)
+        clock.lap("write memberships")
         continuing = sorted(touched - fresh_ids)
         bulkwrite.update_many(
             Cluster,
@@ -476,23 +479,62 @@ def _flush_deferred_checks(cursor: Any) -> None:
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-@contextmanager
-def _without_cluster_indexes(*, large: bool) -> Iterator[None]:
-    """For a large move on PostgreSQL, drop the report table's secondary indexes (all but the
-    primary key and the unique constraints) and its foreign key to the clusters, and build
-    them again afterwards: one sort per index and one validating join for the key, instead of
-    five index entries and a deferred key check per updated row.
+def _write_memberships(
+    moves: list[tuple[int, int | None]], targets: list[int | None], reports: _Reports
+) -> int:
+    """Write the moved reports' memberships; returns how many reports moved.
 
-    DDL is transactional in PostgreSQL: a failure rolls the indexes and the key back with
-    everything else. The table is locked for the rest of the rebuild's transaction (pages
-    wait). ``test_linking.py::test_a_large_rebuild_restores_indexes_and_keys`` checks that
-    the definitions come back identical.
+    A large move (most reports, as in a first rebuild) empties the membership table and
+    writes every membership again (``_rewrite_memberships``); otherwise only the moved
+    reports' rows change: deleted (now single), updated (another cluster), inserted (joined).
     """
-    if not large or connection.vendor != "postgresql":
-        yield
+    if not moves:
+        return 0
+    members = sum(1 for t in targets if t is not None)
+    if len(moves) > max(LARGE_MOVE, members // 4):
+        _rewrite_memberships(targets, reports)
+        return len(moves)
+    index, old = reports.index, reports.clusters
+    gone: list[int] = []
+    changed: list[tuple[int, int]] = []
+    joined: list[tuple[int, int, int]] = []
+    for report_id, target in moves:
+        i = index[report_id]
+        if target is None:
+            gone.append(report_id)
+        elif old[i] is None:
+            joined.append((report_id, target, reports.facts[i][0]))
+        else:
+            changed.append((report_id, target))
+    for start in range(0, len(gone), 2000):
+        Membership.objects.filter(report_id__in=gone[start : start + 2000]).delete()
+    bulkwrite.update_many(Membership, ["cluster"], changed)
+    bulkwrite.insert_many(Membership, ["report", "cluster", "damage_cents"], joined)
+    return len(moves)
+
+
+def _rewrite_memberships(targets: list[int | None], reports: _Reports) -> None:
+    """Empty the membership table and write every membership again, in report order.
+
+    On PostgreSQL the table is truncated (transactional: a failure restores it) and its
+    secondary index and foreign keys are dropped before the ``COPY`` and built again after
+    it (one sort for the index, one validating join per key), instead of an index entry and
+    a deferred key check per row. The table stays locked until the rebuild commits (pages
+    wait). ``test_linking.py::test_a_large_rebuild_restores_indexes_and_keys`` checks that the
+    definitions come back identical.
+    """
+    rows = (
+        (report_id, target, facts[0])
+        for report_id, target, facts in zip(reports.ids, targets, reports.facts, strict=True)
+        if target is not None
+    )
+    fields = ["report", "cluster", "damage_cents"]
+    if connection.vendor != "postgresql":
+        Membership.objects.all().delete()
+        bulkwrite.insert_rows(Membership, fields, rows)
         return
-    table = Report._meta.db_table
-    cluster_column = Report._meta.get_field("cluster").column
+    table = Membership._meta.db_table
+    quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
         _flush_deferred_checks(cursor)
         cursor.execute(
@@ -504,21 +546,20 @@ def _without_cluster_indexes(*, large: bool) -> Iterator[None]:
         indexes = cursor.fetchall()
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f' AND pg_get_constraintdef(oid) "
-            "LIKE %s ORDER BY 1",
-            [table, f"FOREIGN KEY ({cluster_column})%"],
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY 1",
+            [table],
         )
         keys = cursor.fetchall()
-        quoted = connection.ops.quote_name(table)
         for name, _definition in keys:
             cursor.execute(
                 f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}"
             )
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    yield
+        cursor.execute(f"TRUNCATE {quoted}")
+    bulkwrite.insert_rows(Membership, fields, rows)
     with connection.cursor() as cursor:
-        _flush_deferred_checks(cursor)
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         for name, definition in keys:
@@ -526,6 +567,11 @@ def _without_cluster_indexes(*, large: bool) -> Iterator[None]:
                 f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} "
                 f"{definition}"
             )
+        # Fresh statistics for the rewritten table and the clusters (mostly new now): with
+        # those of an empty table the planner picks parallel scans for the incremental path's
+        # small lookups (milliseconds each) until autovacuum comes round.
+        cursor.execute(f"ANALYZE {quoted}")
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Cluster._meta.db_table)}")
 
 
 def _flows(

@@ -33,8 +33,8 @@ from ketenwacht.cases.constants import ROUTABLE_STATES, RoutingMethod
 from ketenwacht.cases.models import (
     Cluster,
     Hub,
+    Membership,
     PostcodeRange,
-    Report,
     ReportLink,
     RoutingDecision,
     RoutingRule,
@@ -254,7 +254,7 @@ def suspect_units_of(cluster_ids: Collection[int], *, now: datetime) -> dict[int
     tables = {
         "s": q(SuspectLocation._meta.db_table),
         "l": q(ReportLink._meta.db_table),
-        "r": q(Report._meta.db_table),
+        "m": q(Membership._meta.db_table),
         "u": q(Unit._meta.db_table),
         "h": q(Hub._meta.db_table),
     }
@@ -265,11 +265,11 @@ def suspect_units_of(cluster_ids: Collection[int], *, now: datetime) -> dict[int
             marks = ", ".join(["%s"] * len(chunk))
             # CROSS JOIN keeps SQLite's join order (PostgreSQL plans it like an inner join).
             cursor.execute(
-                f"SELECT DISTINCT r.cluster_id, s.id, u.code FROM {tables['s']} s "  # noqa: S608
-                f"CROSS JOIN {tables['l']} l CROSS JOIN {tables['r']} r "
+                f"SELECT DISTINCT m.cluster_id, s.id, u.code FROM {tables['s']} s "  # noqa: S608
+                f"CROSS JOIN {tables['l']} l CROSS JOIN {tables['m']} m "
                 f"JOIN {tables['u']} u ON u.id = s.unit_id "
-                f"WHERE l.pseudonym_id = s.pseudonym_id AND r.id = l.report_id "
-                f"AND s.expires_at > %s AND r.cluster_id IN ({marks}) "
+                f"WHERE l.pseudonym_id = s.pseudonym_id AND m.report_id = l.report_id "
+                f"AND s.expires_at > %s AND m.cluster_id IN ({marks}) "
                 f"AND NOT EXISTS (SELECT 1 FROM {tables['h']} h "
                 f"WHERE h.pseudonym_id = s.pseudonym_id AND h.is_excluded)",
                 [moment, *chunk],

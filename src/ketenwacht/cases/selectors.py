@@ -109,7 +109,7 @@ def cluster_reports(*, actor: Actor, cluster: Cluster) -> QuerySet[Report]:
     if not access.may_see_clusters(actor):
         return Report.objects.none()
     return (
-        Report.objects.filter(cluster=cluster)
+        Report.objects.filter(membership__cluster=cluster)
         .select_related("region", "organisation")
         .order_by("reported_on", "pk")
     )
@@ -131,7 +131,7 @@ def cluster_identifiers(*, actor: Actor, cluster: Cluster) -> list[IdentifierRow
     if not access.may_see_clusters(actor):
         return []
     rows = (
-        ReportLink.objects.filter(report__cluster=cluster)
+        ReportLink.objects.filter(report__membership__cluster=cluster)
         .values("pseudonym_id", "pseudonym__kind", "pseudonym__display_hint")
         .annotate(n=Count("report_id"))
         .order_by("-n", "pseudonym_id")
@@ -166,7 +166,9 @@ def cluster_suggestions(*, actor: Actor, cluster: Cluster) -> list[Suggestion]:
         return []
     excluded = hubs.excluded_ids()
     pids = set(
-        ReportLink.objects.filter(report__cluster=cluster).values_list("pseudonym_id", flat=True)
+        ReportLink.objects.filter(report__membership__cluster=cluster).values_list(
+            "pseudonym_id", flat=True
+        )
     )
     suspect_known = SuspectLocation.objects.filter(
         pseudonym_id__in=list(pids - excluded), expires_at__gt=timezone.now()
@@ -280,7 +282,7 @@ def cluster_graph(*, actor: Actor, cluster: Cluster) -> GraphData:
     shown_ids = identifiers[:GRAPH_MAX_IDENTIFIERS]
     shown = {row.pseudonym_id for row in shown_ids}
     links = list(
-        ReportLink.objects.filter(report__cluster=cluster, pseudonym_id__in=list(shown))
+        ReportLink.objects.filter(report__membership__cluster=cluster, pseudonym_id__in=list(shown))
         .order_by("report_id")
         .values_list("report_id", "pseudonym_id")
     )
@@ -420,7 +422,11 @@ def cluster_feedback_for_intake(intake_id: UUID) -> str | None:
     level = victim_feedback_level()
     if level == VictimFeedback.NONE:
         return None
-    report = Report.objects.select_related("cluster__unit").filter(intake_id=intake_id).first()
+    report = (
+        Report.objects.select_related("membership__cluster__unit")
+        .filter(intake_id=intake_id)
+        .first()
+    )
     if report is None:
         return None
     cluster = _live_cluster(report.cluster)

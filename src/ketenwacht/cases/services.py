@@ -808,7 +808,7 @@ def cluster_identifier_reveal(
     its reveal (or refusal) row; this row ties the reveal to the cluster."""
     _require_cases(actor, "cases.reveal")
     pseudonym = (
-        Pseudonym.objects.filter(pk=pseudonym_id, case_links__report__cluster=cluster)
+        Pseudonym.objects.filter(pk=pseudonym_id, case_links__report__membership__cluster=cluster)
         .distinct()
         .first()
     )
@@ -1022,8 +1022,8 @@ def suspect_postcode_supply(
         transaction.on_commit(routing.forget_suspects)
         clusters = set(
             ReportLink.objects.filter(
-                pseudonym_id=pseudonym_id, report__cluster__isnull=False
-            ).values_list("report__cluster_id", flat=True)
+                pseudonym_id=pseudonym_id, report__membership__isnull=False
+            ).values_list("report__membership__cluster_id", flat=True)
         )
         routing.route(clusters, now=now)
         audit_record(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from ketenwacht.cases import bulkwrite, priority
 from ketenwacht.cases.config import priority_weights
 from ketenwacht.cases.constants import AGE_65_PLUS
-from ketenwacht.cases.models import Cluster, Report
+from ketenwacht.cases.models import Cluster, Membership, Report
 
 
 class ReportFacts(NamedTuple):
@@ -134,8 +134,7 @@ def _priority(summary: Summary | Cluster, *, today: date, weights: dict[str, flo
     )
 
 
-FACT_COLUMNS = (
-    "cluster_id",
+FACT_COLUMNS = (  # of a report, as ``ReportFacts`` after the cluster id
     "damage_cents",
     "seen_on",
     "reported_on",
@@ -152,9 +151,9 @@ def facts_of(cluster_ids: Collection[int]) -> dict[int, list[ReportFacts]]:
     for start in range(0, len(ids), 2000):
         # In id order: a victim's first report gives the victim's region and age group.
         rows = (
-            Report.objects.filter(cluster_id__in=ids[start : start + 2000])
+            Report.objects.filter(membership__cluster_id__in=ids[start : start + 2000])
             .order_by("pk")
-            .values_list(*FACT_COLUMNS)
+            .values_list("membership__cluster_id", *FACT_COLUMNS)
         )
         for cluster_id, damage, seen_on, reported_on, region, age, victim, fraud in rows:
             by_cluster[cluster_id].append(
@@ -193,7 +192,7 @@ def median_of(cluster_id: int, count: int) -> int:
     if count <= 0:
         return 0
     values = list(
-        Report.objects.filter(cluster_id=cluster_id)
+        Membership.objects.filter(cluster_id=cluster_id)
         .order_by("damage_cents")
         .values_list("damage_cents", flat=True)[(count - 1) // 2 : count // 2 + 1]
     )
@@ -201,7 +200,7 @@ def median_of(cluster_id: int, count: int) -> int:
 
 
 def facts_in_memory(report: Report) -> tuple[Any, ...] | None:
-    """``FACT_COLUMNS[1:]`` of a report held in memory, or None if reading it needs a query."""
+    """``FACT_COLUMNS`` of a report held in memory, or None if reading it needs a query."""
     if report.region_id is not None and not Report.region.is_cached(report):
         return None
     region = report.region.code if report.region_id is not None and report.region else ""
@@ -217,19 +216,22 @@ def facts_in_memory(report: Report) -> tuple[Any, ...] | None:
 
 
 def _one_newcomer(cluster_id: int, report_id: int, victim_key: str, count: int) -> tuple[bool, int]:
-    """Whether the victim is already in the cluster, and the median damage: one statement."""
-    table = connection.ops.quote_name(Report._meta.db_table)
+    """Whether the victim is already in the cluster, and the median damage: one statement
+    (the victim's few reports by the victim-key index, the median by offset in the
+    membership's ``(cluster, damage)`` index)."""
+    reports = connection.ops.quote_name(Report._meta.db_table)
+    members = connection.ops.quote_name(Membership._meta.db_table)
     damage = (
-        f"(SELECT damage_cents FROM {table} WHERE cluster_id = %s "  # noqa: S608
+        f"(SELECT damage_cents FROM {members} WHERE cluster_id = %s "  # noqa: S608
         f"ORDER BY damage_cents LIMIT 1 OFFSET %s)"
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE cluster_id = %s AND victim_key = %s "  # noqa: S608
-            f"AND id <> %s), {damage}, {damage}",
+            f"SELECT EXISTS (SELECT 1 FROM {reports} r JOIN {members} m ON m.report_id = r.id "  # noqa: S608
+            f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), {damage}, {damage}",
             [
-                cluster_id,
                 victim_key,
+                cluster_id,
                 report_id,
                 cluster_id,
                 (count - 1) // 2,
@@ -267,11 +269,12 @@ def grow(
         newcomers = list(
             Report.objects.filter(pk__in=list(newcomer_ids))
             .order_by("pk")
-            .values_list(*FACT_COLUMNS[1:])
+            .values_list(*FACT_COLUMNS)
         )
         known = set(
             Report.objects.filter(
-                cluster_id=cluster.pk, victim_key__in=list({row[5] for row in newcomers})
+                membership__cluster_id=cluster.pk,
+                victim_key__in=list({row[5] for row in newcomers}),
             )
             .exclude(pk__in=list(newcomer_ids))
             .values_list("victim_key", flat=True)

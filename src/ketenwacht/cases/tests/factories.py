@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ketenwacht.cases import linking, services
 from ketenwacht.cases.constants import ReportSource
-from ketenwacht.cases.models import Cluster, Report
+from ketenwacht.cases.models import Cluster, Membership, Report
 from ketenwacht.identifiers.models import Pseudonym
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Role, Scope, Sector
@@ -165,7 +165,7 @@ def remove(report: Report) -> None:
 def partition() -> set[frozenset[int]]:
     """The current clusters as sets of report ids, singles as sets of one."""
     groups: dict[object, set[int]] = {}
-    for report_id, cluster_id in Report.objects.values_list("pk", "cluster_id"):
+    for report_id, cluster_id in Report.objects.values_list("pk", "membership__cluster_id"):
         key = cluster_id if cluster_id is not None else ("single", report_id)
         groups.setdefault(key, set()).add(report_id)
     return {frozenset(g) for g in groups.values()}
@@ -177,3 +177,15 @@ def cluster_of(report_id: int | None) -> Cluster:
     cluster_id = Report.objects.get(pk=report_id).cluster_id
     assert cluster_id is not None, f"report {report_id} is single"
     return Cluster.objects.select_related("unit").get(pk=cluster_id)
+
+
+def assert_memberships_consistent() -> None:
+    """Memberships agree with the reports and clusters: the copied damage is the report's,
+    every membership names an active cluster, and each active cluster counts its members."""
+    from django.db.models import Count, F
+
+    assert not Membership.objects.exclude(damage_cents=F("report__damage_cents")).exists()
+    assert not Membership.objects.filter(cluster__is_active=False).exists()
+    counted = dict(Membership.objects.values_list("cluster_id").annotate(n=Count("pk")).order_by())
+    stored = dict(Cluster.objects.filter(is_active=True).values_list("pk", "report_count"))
+    assert counted == stored

@@ -25,7 +25,7 @@ IBANS = list(identifiers("iban", 10, seed="hubs"))
 
 def _clusters_of(results: list[services.ImportResult]) -> set[int | None]:
     ids = [r.report.pk for r in results]
-    return set(Report.objects.filter(pk__in=ids).values_list("cluster_id", flat=True))
+    return set(Report.objects.filter(pk__in=ids).values_list("membership__cluster_id", flat=True))
 
 
 def test_an_allowlisted_number_links_nothing(world: World) -> None:

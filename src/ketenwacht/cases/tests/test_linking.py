@@ -20,9 +20,16 @@ from ketenwacht.cases import hubs, summary
 from ketenwacht.cases.components import partition as pure_partition
 from ketenwacht.cases.config import hub_limits, priority_weights
 from ketenwacht.cases.constants import ClusterEventKind, ClusterState
-from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Report, ReportLink
+from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Membership, Report, ReportLink
 from ketenwacht.cases.rebuild import rebuild
-from ketenwacht.cases.tests.factories import add, cluster_of, make_pseudonyms, partition, remove
+from ketenwacht.cases.tests.factories import (
+    add,
+    assert_memberships_consistent,
+    cluster_of,
+    make_pseudonyms,
+    partition,
+    remove,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,16 +107,16 @@ def test_incremental_equals_rebuild_and_oracle(
             assert incremental == _oracle()
             # Every active cluster has two or more reports; no report points at an ended one.
             active = set(Cluster.objects.filter(is_active=True).values_list("pk", flat=True))
-            used = Counter(
-                Report.objects.exclude(cluster=None).values_list("cluster_id", flat=True)
-            )
+            used = Counter(Membership.objects.values_list("cluster_id", flat=True))
             assert set(used) == active and all(n >= 2 for n in used.values())
+            assert_memberships_consistent()
             _assert_stored_summaries_are_fresh()
-            before = dict(Report.objects.values_list("pk", "cluster_id"))
+            before = dict(Report.objects.values_list("pk", "membership__cluster_id"))
             rebuild()
             assert partition() == incremental
+            assert_memberships_consistent()
             # Nothing changed, so the rebuild kept every cluster id.
-            assert dict(Report.objects.values_list("pk", "cluster_id")) == before
+            assert dict(Report.objects.values_list("pk", "membership__cluster_id")) == before
             transaction.set_rollback(True)
     finally:
         from ketenwacht.identifiers.models import Pseudonym
@@ -181,26 +188,26 @@ def test_removing_the_bridge_splits_the_cluster() -> None:
     assert ClusterEventKind.SPLIT in kinds
 
 
-def _report_table_definitions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _membership_table_definitions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
-            [Report._meta.db_table],
+            [Membership._meta.db_table],
         )
         indexes = cursor.fetchall()
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s::regclass ORDER BY 1",
-            [Report._meta.db_table],
+            [Membership._meta.db_table],
         )
         return indexes, cursor.fetchall()
 
 
 def test_a_large_rebuild_restores_indexes_and_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On PostgreSQL a large move drops the report table's secondary indexes and its key to
-    the clusters and builds them again: the definitions come back identical, the key holds."""
+    """On PostgreSQL a large move truncates the membership table, drops its secondary index
+    and its keys and builds them again: the definitions come back identical, the keys hold."""
     from django.db import IntegrityError, connection
 
     from ketenwacht.cases import rebuild as rebuild_module
@@ -212,14 +219,56 @@ def test_a_large_rebuild_restores_indexes_and_keys(monkeypatch: pytest.MonkeyPat
     reports = [ReportFactory.create() for _ in range(8)]
     for i, report in enumerate(reports):  # links written without linking: all reports single
         ReportLink.objects.create(report=report, pseudonym_id=pool[i % 4])
-    before = _report_table_definitions()
-    assert any("cluster_id" in definition for _name, definition in before[1])
+    before = _membership_table_definitions()
+    assert any("cluster_id" in definition for _name, definition in before[0])
+    assert sum("FOREIGN KEY" in definition for _name, definition in before[1]) == 2
     monkeypatch.setattr(rebuild_module, "LARGE_MOVE", 0)
     rebuild()
-    assert _report_table_definitions() == before
+    assert _membership_table_definitions() == before
     assert partition() == _oracle()
     assert len({cluster_of(r.pk).pk for r in reports}) == 4
+    assert_memberships_consistent()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Report.objects.filter(pk=reports[0].pk).update(cluster_id=10**9)
+        Membership.objects.filter(report_id=reports[0].pk).update(cluster_id=10**9)
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.parametrize("large", [True, False])
+def test_memberships_stay_consistent_through_rebuild_add_and_remove(
+    monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    """The membership table after a rebuild that rewrites it whole (``large``) or changes only
+    the moved rows, then incremental joins, a merge, a removal and another rebuild."""
+    from ketenwacht.cases import rebuild as rebuild_module
+    from ketenwacht.cases.tests.factories import ReportFactory
+
+    pool = make_pseudonyms(6)
+    reports = [ReportFactory.create(damage_cents=100 * (i + 1)) for i in range(9)]
+    for i, report in enumerate(reports):  # links written without linking: all reports single
+        ReportLink.objects.create(report=report, pseudonym_id=pool[i % 3])
+    monkeypatch.setattr(rebuild_module, "LARGE_MOVE", 0 if large else 10**9)
+    first = rebuild()
+    assert first.moved == 9 and Membership.objects.count() == 9
+    assert partition() == _oracle()
+    assert_memberships_consistent()
+    joiner = add([pool[0], pool[3]], damage_cents=777)  # joins the first cluster
+    assert cluster_of(joiner.pk).report_count == 4
+    single = add([pool[4]])
+    assert single.cluster_id is None and not Membership.objects.filter(report=single).exists()
+    bridge = add([pool[1], pool[2]])  # merges two clusters
+    assert cluster_of(bridge.pk).report_count == 7
+    assert_memberships_consistent()
+    remove(reports[0])  # its cluster keeps three reports
+    assert not Membership.objects.filter(report_id=reports[0].pk).exists()
+    assert_memberships_consistent()
+    # Behind linking's back: the bridge no longer names the third identifier, the single
+    # names the first one.
+    ReportLink.objects.filter(report=bridge, pseudonym_id=pool[2]).delete()
+    ReportLink.objects.create(report=single, pseudonym_id=pool[0])
+    second = rebuild()
+    assert second.moved == 4  # the single joins the first cluster, the third splits off
+    assert cluster_of(single.pk).pk == cluster_of(joiner.pk).pk
+    assert partition() == _oracle()
+    assert_memberships_consistent()
+    assert rebuild().moved == 0

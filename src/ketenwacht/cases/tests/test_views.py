@@ -88,9 +88,9 @@ def test_a_reveal_needs_a_reason_and_is_audited(
     world: World, cluster: Cluster, login_client: Callable[..., Client]
 ) -> None:
     client = login_client(Role.POLICE_ANALYST, world.police)
-    pid = ReportLink.objects.filter(report__cluster=cluster, pseudonym__kind="iban").values_list(
-        "pseudonym_id", flat=True
-    )[0]
+    pid = ReportLink.objects.filter(
+        report__membership__cluster=cluster, pseudonym__kind="iban"
+    ).values_list("pseudonym_id", flat=True)[0]
     url = f"/portal/cases/clusters/{cluster.pk}/reveal/"
     short = client.post(url, {"pseudonym_id": pid, "reason": "why"})
     assert (
