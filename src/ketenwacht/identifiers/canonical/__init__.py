@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ketenwacht.identifiers.canonical._text import clean
+from ketenwacht.identifiers.canonical._text import MAX_INPUT_LENGTH, clean
 from ketenwacht.identifiers.canonical.account import account_from_clean, canonical_account
-from ketenwacht.identifiers.canonical.bsn import refuse_bsn
+from ketenwacht.identifiers.canonical.bsn import BSN_MAX_LENGTH, refuse_bsn
 from ketenwacht.identifiers.canonical.detect import detect_kind
 from ketenwacht.identifiers.canonical.device import canonical_device, device_from_clean
 from ketenwacht.identifiers.canonical.email import canonical_email, email_from_clean
@@ -81,6 +81,10 @@ def canonicalise(value: str, kind: str | None = None) -> Canonical:
             f"Onbekende soort {kind}; bekend: {', '.join(KINDS)}",
             f"unknown kind {kind}; known: {', '.join(KINDS)}",
         )
-    text = clean(value, kind=kind)
-    refuse_bsn(text, kind=kind)
+    # clean() and the BSN guard, with their common case inline: both are per identifier.
+    text = value.strip() if type(value) is str else ""
+    if not (text.isascii() and 0 < len(text) <= MAX_INPUT_LENGTH and text.isprintable()):
+        text = clean(value, kind=kind)
+    if len(text) <= BSN_MAX_LENGTH:
+        refuse_bsn(text, kind=kind)
     return _FROM_CLEAN[kind or detect_kind(text)](text)

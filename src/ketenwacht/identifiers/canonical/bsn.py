@@ -13,6 +13,8 @@ from ketenwacht.identifiers.canonical.types import CanonicalError
 
 _SEPARATORS = Separators(" .-")
 _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+# The longest spelling looks_like_bsn considers: nine digits with separators between them.
+BSN_MAX_LENGTH = 13
 
 
 def passes_elfproef(digits: str) -> bool:
@@ -27,7 +29,7 @@ def passes_elfproef(digits: str) -> bool:
 
 def looks_like_bsn(text: str) -> bool:
     """A bare 8- or 9-digit number (spaces, dots, hyphens allowed) that passes the 11-proef."""
-    if len(text) > 13:  # 9 digits with separators at most; keeps the hot path cheap
+    if len(text) > BSN_MAX_LENGTH:  # keeps the hot path cheap
         return False
     digits = _SEPARATORS.delete(text)
     return 8 <= len(digits) <= 9 and passes_elfproef(digits)
