@@ -626,9 +626,8 @@ class _CopyMerge:
         self, prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing, *, chunk: int
     ) -> None:
         cursor = self.cursor
-        for item, sighting_id in zip(
-            prepared, _allocate_sighting_ids(cursor, len(prepared)), strict=True
-        ):
+        sighting_ids = _allocate_sighting_ids(cursor, len(prepared))
+        for item, sighting_id in zip(prepared, sighting_ids, strict=True):
             item.sighting_id = sighting_id
         names = ", ".join(name for name, _sql, _copy in _STAGE_COLUMNS)
         with cursor.copy(f"COPY {_STAGE} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -640,8 +639,8 @@ class _CopyMerge:
             # A pseudonym the batch named was deleted (the retention purge) between the merge
             # of pseudonyms and the sightings: the service runs the batch once more.
             raise IntegrityError("a pseudonym of the batch vanished during the merge")
-        for item in prepared:
-            item.pseudonym_id = pseudonym_of[item.sighting_id]
+        for item, sighting_id in zip(prepared, sighting_ids, strict=True):
+            item.pseudonym_id = pseudonym_of[sighting_id]
 
     def _merge(self, chunk: int) -> dict[int, int]:
         pseudonym_table = Pseudonym._meta.db_table

@@ -533,14 +533,14 @@ def _insert_elements(rows: list[ListedElement]) -> int:
     if connection.vendor != "postgresql":
         return len(ListedElement.objects.bulk_create(rows, ignore_conflicts=True))
     table = ListedElement._meta.db_table
+    values: list[Sequence[Any]] = [
+        (r.key_version, r.pseudonym_id, r.element, r.tag, r.bucket, r.created_at) for r in rows
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} (key_version, pseudonym_id, element, tag, bucket, created_at) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [
-                (r.key_version, r.pseudonym_id, r.element, r.tag, r.bucket, r.created_at)
-                for r in rows
-            ],
+            values,
         )
     return len(rows)
 

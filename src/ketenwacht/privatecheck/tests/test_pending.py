@@ -35,7 +35,7 @@ def world(world: World) -> World:
     return world
 
 
-def _listed_pseudonyms() -> set[int]:
+def _listed_pseudonyms() -> set[int | None]:
     return set(
         ListedElement.objects.filter(pseudonym_id__isnull=False).values_list(
             "pseudonym_id", flat=True
