@@ -27,8 +27,10 @@ KIND = "iban"
 
 _SEPARATORS = Separators(" .-\t")
 _LABEL = re.compile(r"^IBAN:?")
-_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]+")
-_NL = re.compile(r"NL\d\d[A-Z]{4}\d{10}")
+# ASCII only: ``\d`` would also match other scripts' digits (``NL٩١…``), which int() reads, so
+# such a spelling would pass and be stored apart from the ASCII one; it is refused instead.
+_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]+", re.ASCII)
+_NL = re.compile(r"NL\d\d[A-Z]{4}\d{10}", re.ASCII)
 # Letters count as two digits in the mod-97 check: A=10 … Z=35.
 _LETTER_VALUE = {letter: str(10 + i) for i, letter in enumerate(string.ascii_uppercase)}
 _NUMERIFY = str.maketrans(_LETTER_VALUE)

@@ -133,3 +133,19 @@ def test_accepts_exactly_what_schwifty_accepts(iban: str) -> None:
 @given(dutch_shaped)
 def test_dutch_fast_check_digits_agree_with_the_general_check(iban: str) -> None:
     assert dutch_check_digits_valid(iban) == check_digits_valid(iban)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "NL\u0669\u0661ABNA0417164300",  # Arabic-Indic digits in the check digits
+        "NL91ABNA\uff10\uff14\uff11\uff17164300",  # full-width digits in the account
+        "DE89\u0663\u0667\u0660400440532013000",
+    ],
+)
+def test_digits_of_other_scripts_are_refused_not_stored_apart(spelling: str) -> None:
+    """int() reads them, so a pattern that took them would store a second spelling of an IBAN
+    apart from the ASCII one; they are refused like any other non-ASCII character."""
+    with pytest.raises(CanonicalError) as refused:
+        canonical_iban(spelling)
+    assert refused.value.code == "iban_characters"
