@@ -45,20 +45,66 @@ def _log_scale(value: float, reference: float) -> float:
 
 
 def components(facts: PriorityInput, *, today: date) -> dict[str, float]:
-    days = (today - facts.last_seen).days if facts.last_seen is not None else None
+    return _parts(
+        facts.victims,
+        facts.damage_total_cents,
+        facts.share_65_plus,
+        facts.growth_7d,
+        facts.growth_30d,
+        facts.last_seen,
+        today,
+    )
+
+
+def _parts(
+    victims: int,
+    damage_total_cents: int,
+    share_65_plus: float | None,
+    growth_7d: int,
+    growth_30d: int,
+    last_seen: date | None,
+    today: date,
+) -> dict[str, float]:
+    days = (today - last_seen).days if last_seen is not None else None
     recency = 0.0 if days is None else 0.5 ** (max(0, days) / PRIORITY_RECENCY_HALF_LIFE_DAYS)
-    growth = (facts.growth_7d + 0.25 * facts.growth_30d) / PRIORITY_GROWTH_REFERENCE
+    growth = (growth_7d + 0.25 * growth_30d) / PRIORITY_GROWTH_REFERENCE
     return {
-        "victims": _log_scale(facts.victims, PRIORITY_VICTIMS_REFERENCE),
-        "damage": _log_scale(facts.damage_total_cents / 100, PRIORITY_DAMAGE_REFERENCE_CENTS / 100),
-        "vulnerability": max(0.0, min(1.0, facts.share_65_plus or 0.0)),
+        "victims": _log_scale(victims, PRIORITY_VICTIMS_REFERENCE),
+        "damage": _log_scale(damage_total_cents / 100, PRIORITY_DAMAGE_REFERENCE_CENTS / 100),
+        "vulnerability": max(0.0, min(1.0, share_65_plus or 0.0)),
         "growth": min(1.0, growth),
         "recency": recency,
     }
 
 
 def score(facts: PriorityInput, *, today: date, weights: dict[str, float]) -> float:
-    parts = components(facts, today=today)
+    return score_of(
+        facts.victims,
+        facts.damage_total_cents,
+        facts.share_65_plus,
+        facts.growth_7d,
+        facts.growth_30d,
+        facts.last_seen,
+        today=today,
+        weights=weights,
+    )
+
+
+def score_of(
+    victims: int,
+    damage_total_cents: int,
+    share_65_plus: float | None,
+    growth_7d: int,
+    growth_30d: int,
+    last_seen: date | None,
+    *,
+    today: date,
+    weights: dict[str, float],
+) -> float:
+    """``score`` from the values themselves (the rebuild scores 200,000 clusters)."""
+    parts = _parts(
+        victims, damage_total_cents, share_65_plus, growth_7d, growth_30d, last_seen, today
+    )
     total_weight = sum(weights.values())
     if total_weight <= 0:
         return 0.0

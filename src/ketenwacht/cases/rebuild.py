@@ -308,22 +308,25 @@ def _summaries(
     reports: _Reports,
     now: datetime,
 ) -> dict[int, summary.Summary]:
-    region_codes = dict(Unit.objects.values_list("pk", "code"))
-    by_cluster: dict[int, list[summary.ReportFacts]] = defaultdict(list)
+    region_codes: dict[int | None, str] = dict(Unit.objects.values_list("pk", "code"))
+    by_cluster: dict[int, list[summary.FactsRow]] = defaultdict(list)
+    facts, fraud_types = reports.facts, reports.fraud_types
     for i, target in enumerate(targets):
         if target is None or target not in touched:
             continue
-        damage, seen_on, reported_on, region_id, age_band, victim_key = reports.facts[i]
+        damage, seen_on, reported_on, region_id, age_band, victim_key = facts[i]
+        # Plain tuples in ``ReportFacts`` order (a named tuple costs more to make, a million
+        # times), in report id order.
         by_cluster[target].append(
-            summary.ReportFacts(
+            (
                 target,
                 damage,
                 seen_on,
                 reported_on,
-                region_codes.get(region_id, "") if region_id else "",
+                region_codes.get(region_id, ""),
                 age_band,
                 victim_key,
-                reports.fraud_types[i],
+                fraud_types[i],
             )
         )
     today = timezone.localdate(now)

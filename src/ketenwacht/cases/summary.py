@@ -8,7 +8,7 @@ per ``victim_key`` (a victim may report to the police and through the intake).
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -75,32 +75,63 @@ class Summary:
             setattr(cluster, name, getattr(self, name))
 
 
-def summarise(rows: Collection[ReportFacts], *, today: date, weights: dict[str, float]) -> Summary:
-    """The summary of one cluster's reports."""
+FactsRow = tuple[int, int, date, date, str, str, str, str]  # ``ReportFacts`` as a plain tuple
+
+
+def summarise(rows: Collection[FactsRow], *, today: date, weights: dict[str, float]) -> Summary:
+    """The summary of one cluster's reports (``ReportFacts``, or plain tuples in that order,
+    in report id order: a victim's first report gives the victim's region and age group).
+
+    One pass over the rows with plain dicts: the rebuild calls this for every cluster (some
+    200,000 at a million reports, most of them small), so the per-cluster overhead counts.
+    ``test_linking.py::test_summarise_equals_the_reference`` holds it to the plain
+    definition.
+    """
     if not rows:
         return Summary()
-    damages = sorted(row.damage_cents for row in rows)
-    victims: dict[str, ReportFacts] = {}
-    for row in rows:
-        victims.setdefault(row.victim_key, row)
-    regions = Counter(row.region for row in victims.values() if row.region)
-    aged = [row.age_band for row in victims.values() if row.age_band]
-    seen = [row.seen_on for row in rows]
     week, month = today - timedelta(days=7), today - timedelta(days=30)
+    damages: list[int] = []
+    fraud_types: dict[str, int] = {}
+    victims: dict[str, tuple[str, str]] = {}  # victim key -> (region, age group)
+    first = last = None
+    growth_7d = growth_30d = 0
+    for _cluster, damage, seen_on, reported_on, region, age_band, victim_key, fraud in rows:
+        damages.append(damage)
+        fraud_types[fraud] = fraud_types.get(fraud, 0) + 1
+        if victim_key not in victims:
+            victims[victim_key] = (region, age_band)
+        if first is None or seen_on < first:
+            first = seen_on
+        if last is None or seen_on > last:
+            last = seen_on
+        if reported_on > week:
+            growth_7d += 1
+        if reported_on > month:
+            growth_30d += 1
+    damages.sort()
+    regions: dict[str, int] = {}
+    aged = aged_65_plus = 0
+    for region, age_band in victims.values():
+        if region:
+            regions[region] = regions.get(region, 0) + 1
+        if age_band:
+            aged += 1
+            if age_band in AGE_65_PLUS:
+                aged_65_plus += 1
     summary = Summary(
-        report_count=len(rows),
+        report_count=len(damages),
         victim_count=len(victims),
         damage_total_cents=sum(damages),
         damage_median_cents=_median(damages),
-        fraud_types=dict(sorted(Counter(row.fraud_type for row in rows).items())),
-        regions=dict(sorted(regions.items())),
-        first_seen=min(seen),
-        last_seen=max(seen),
-        share_65_plus=_share(sum(1 for band in aged if band in AGE_65_PLUS), len(aged)),
-        aged_victims=len(aged),
-        aged_65_plus=sum(1 for band in aged if band in AGE_65_PLUS),
-        growth_7d=sum(1 for row in rows if row.reported_on > week),
-        growth_30d=sum(1 for row in rows if row.reported_on > month),
+        fraud_types=dict(sorted(fraud_types.items())) if len(fraud_types) > 1 else fraud_types,
+        regions=dict(sorted(regions.items())) if len(regions) > 1 else regions,
+        first_seen=first,
+        last_seen=last,
+        share_65_plus=_share(aged_65_plus, aged),
+        aged_victims=aged,
+        aged_65_plus=aged_65_plus,
+        growth_7d=growth_7d,
+        growth_30d=growth_30d,
     )
     summary.priority = _priority(summary, today=today, weights=weights)
     return summary
@@ -120,15 +151,13 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _priority(summary: Summary | Cluster, *, today: date, weights: dict[str, float]) -> float:
-    return priority.score(
-        priority.PriorityInput(
-            victims=summary.victim_count,
-            damage_total_cents=summary.damage_total_cents,
-            share_65_plus=summary.share_65_plus,
-            growth_7d=summary.growth_7d,
-            growth_30d=summary.growth_30d,
-            last_seen=summary.last_seen,
-        ),
+    return priority.score_of(
+        summary.victim_count,
+        summary.damage_total_cents,
+        summary.share_65_plus,
+        summary.growth_7d,
+        summary.growth_30d,
+        summary.last_seen,
         today=today,
         weights=weights,
     )

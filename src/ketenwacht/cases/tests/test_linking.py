@@ -8,6 +8,7 @@ breadth-first search over the same links says, with hubs decided on the final co
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -19,8 +20,10 @@ from hypothesis import strategies as st
 from ketenwacht.cases import hubs, summary
 from ketenwacht.cases.components import partition as pure_partition
 from ketenwacht.cases.config import hub_limits, priority_weights
-from ketenwacht.cases.constants import ClusterEventKind, ClusterState
+from ketenwacht.cases.constants import AGE_65_PLUS, ClusterEventKind, ClusterState
 from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Membership, Report, ReportLink
+from ketenwacht.cases.priority import PriorityInput
+from ketenwacht.cases.priority import score as priority_score
 from ketenwacht.cases.rebuild import rebuild
 from ketenwacht.cases.tests.factories import (
     add,
@@ -272,3 +275,80 @@ def test_memberships_stay_consistent_through_rebuild_add_and_remove(
     assert partition() == _oracle()
     assert_memberships_consistent()
     assert rebuild().moved == 0
+
+
+def _reference_summary(
+    rows: list[summary.ReportFacts], *, today: date, weights: dict[str, float]
+) -> summary.Summary:
+    """The summary as plainly defined (the implementation before its single-pass rewrite)."""
+    if not rows:
+        return summary.Summary()
+    damages = sorted(row.damage_cents for row in rows)
+    victims: dict[str, summary.ReportFacts] = {}
+    for row in rows:
+        victims.setdefault(row.victim_key, row)
+    regions = Counter(row.region for row in victims.values() if row.region)
+    aged = [row.age_band for row in victims.values() if row.age_band]
+    seen = [row.seen_on for row in rows]
+    week, month = today - timedelta(days=7), today - timedelta(days=30)
+    middle = len(damages) // 2
+    elderly = sum(1 for band in aged if band in AGE_65_PLUS)
+    result = summary.Summary(
+        report_count=len(rows),
+        victim_count=len(victims),
+        damage_total_cents=sum(damages),
+        damage_median_cents=damages[middle]
+        if len(damages) % 2
+        else round((damages[middle - 1] + damages[middle]) / 2),
+        fraud_types=dict(sorted(Counter(row.fraud_type for row in rows).items())),
+        regions=dict(sorted(regions.items())),
+        first_seen=min(seen),
+        last_seen=max(seen),
+        share_65_plus=round(elderly / len(aged), 4) if aged else None,
+        aged_victims=len(aged),
+        aged_65_plus=elderly,
+        growth_7d=sum(1 for row in rows if row.reported_on > week),
+        growth_30d=sum(1 for row in rows if row.reported_on > month),
+    )
+    result.priority = priority_score(
+        PriorityInput(
+            victims=result.victim_count,
+            damage_total_cents=result.damage_total_cents,
+            share_65_plus=result.share_65_plus,
+            growth_7d=result.growth_7d,
+            growth_30d=result.growth_30d,
+            last_seen=result.last_seen,
+        ),
+        today=today,
+        weights=weights,
+    )
+    return result
+
+
+_facts_rows = st.lists(
+    st.builds(
+        summary.ReportFacts,
+        st.just(1),
+        st.integers(0, 10**7),
+        st.dates(date(2024, 1, 1), date(2025, 7, 1)),
+        st.dates(date(2024, 1, 1), date(2025, 7, 1)),
+        st.sampled_from(["", "midden-nederland", "amsterdam", "oost-brabant"]),
+        st.sampled_from(["", "under_25", "65_74", "75_plus", "45_64"]),
+        st.sampled_from(["v1", "v2", "v3", "v4"]),
+        st.sampled_from(FRAUD_TYPES),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=_facts_rows)
+def test_summarise_equals_the_reference(rows: list[summary.ReportFacts]) -> None:
+    """The single-pass ``summarise`` (named tuples or plain tuples) equals the plain
+    definition: victims counted once with their first report's region and age, the median
+    with halves rounded as ``round`` does, sorted fraud forms and regions, growth, priority."""
+    today, weights = date(2025, 6, 30), priority_weights()
+    expected = _reference_summary(rows, today=today, weights=weights)
+    assert summary.summarise(rows, today=today, weights=weights) == expected
+    plain: list[summary.FactsRow] = [(*r,) for r in rows]  # as the rebuild passes them
+    assert summary.summarise(plain, today=today, weights=weights) == expected
