@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ketenwacht.api.problems import problem
+from ketenwacht.api.renderers import FastJSONRenderer
 from ketenwacht.errors import ValidationFailed
 from ketenwacht.identifiers import selectors, services
 from ketenwacht.identifiers.api.permissions import PortalPermission, StaffSessionAuthentication
@@ -190,6 +191,7 @@ class CheckView(APIView):
 class ChecksView(APIView):
     permission_classes = [TokenHasScope]
     required_scope = Scope.IDENTIFIERS_CHECK
+    renderer_classes = [FastJSONRenderer]  # up to 10,000 results of plain data
 
     @extend_schema(
         operation_id="identifiers_check_batch",

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from rest_framework.renderers import JSONRenderer
 
 from ketenwacht.audit.models import AuditEvent
 from ketenwacht.identifiers.constants import MAX_BATCH_ITEMS
@@ -120,6 +121,8 @@ def test_check_endpoints(circle: Circle) -> None:
 
     batch = post(client, "/api/v1/checks", {"items": [{"value": IBAN}, {"value": "111222333"}]})
     assert batch.status_code == 200
+    # Rendered by msgspec (ketenwacht.api.renderers): the bytes DRF would have written.
+    assert batch.content == JSONRenderer().render(batch.json())
     results = batch.json()["results"]
     assert results[0]["ok"] and results[0]["level"] == "warning" and results[0]["index"] == 0
     assert results[1] == {
