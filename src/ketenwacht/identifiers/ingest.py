@@ -625,6 +625,15 @@ class _CopyMerge:
     def __call__(
         self, prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing, *, chunk: int
     ) -> None:
+        # The streamed path calls this from a writer thread with a bare psycopg cursor: map
+        # psycopg's errors to Django's, as a Django cursor would (a lost connection must stay
+        # an OperationalError, which the service answers with 503).
+        with connection.wrap_database_errors:
+            self._write(prepared, ring, chunk=chunk)
+
+    def _write(
+        self, prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing, *, chunk: int
+    ) -> None:
         cursor = self.cursor
         sighting_ids = _allocate_sighting_ids(cursor, len(prepared))
         for item, sighting_id in zip(prepared, sighting_ids, strict=True):

@@ -402,3 +402,22 @@ def test_a_failing_chunk_write_rolls_the_whole_batch_back(
         services.sightings_ingest(actor=writer, items=items)
     assert _counts() == before
     assert not AuditEvent.objects.filter(action="sightings.ingest").exists()
+
+
+@needs_postgresql
+def test_a_database_error_in_the_writer_thread_is_djangos_error(
+    writer: access.Actor, small_chunks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lost connection while a chunk is written surfaces as Django's OperationalError (the
+    error the 503 middleware knows), not as psycopg's own."""
+    import psycopg
+    from django.db import OperationalError
+
+    from ketenwacht.identifiers import ingest
+
+    def connection_lost(self: Any, chunk: int) -> dict[int, int]:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ingest._CopyMerge, "_merge", connection_lost)
+    with pytest.raises(OperationalError):
+        services.sightings_ingest(actor=writer, items=[item(), item(OTHER_IBAN)])
