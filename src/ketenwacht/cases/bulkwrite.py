@@ -1,4 +1,5 @@
-"""Bulk writes for the rebuild: COPY on PostgreSQL, ``executemany`` on SQLite.
+"""Bulk writes for the rebuild: COPY on PostgreSQL, ``executemany`` on SQLite; and plain
+one-statement writes for the incremental path (``insert_values``, ``update_one``).
 
 Django's ``bulk_create``/``bulk_update`` build one large statement per batch and manage some
 ten thousand rows a second; a rebuild writes up to a million. On PostgreSQL rows go through
@@ -188,9 +189,8 @@ def update_many(
         return 0
     if len(rows) >= SMALL:
         return update_rows(model, fields, rows)
-    names = [_attname(model, name) for name in fields]
     for row in rows:
-        model._default_manager.filter(pk=row[0]).update(**dict(zip(names, row[1:], strict=True)))
+        update_one(model, row[0], fields, row[1:])
     return len(rows)
 
 
@@ -198,3 +198,43 @@ def _attname(model: type[models.Model], name: str) -> str:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
     return field.attname
+
+
+def insert_values(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert a few rows with one multi-row ``INSERT … VALUES`` (the incremental path: the
+    ORM's ``bulk_create`` costs more in Python than the statement in the database)."""
+    if not rows:
+        return
+    prepared = _prepare(model, fields)
+    converters = _converters(prepared)
+    table = connection.ops.quote_name(model._meta.db_table)
+    row_marks = "(" + ", ".join(["%s"] * len(prepared)) + ")"
+    params: list[Any] = []
+    for row in rows:
+        params.extend(_prep_row(converters, row))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_columns(prepared))}) "  # noqa: S608
+            f"VALUES {', '.join([row_marks] * len(rows))}",
+            params,
+        )
+
+
+def update_one(
+    model: type[models.Model], pk: Any, fields: Sequence[str], values: Sequence[Any]
+) -> None:
+    """``UPDATE … SET`` these fields of one row (what ``save(update_fields=…)`` does, without
+    the ORM's per-field work on the incremental path)."""
+    prepared = _prepare(model, fields)
+    pk_field = model._meta.pk
+    assert pk_field is not None and pk_field.column is not None
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{column} = %s" for column in _columns(prepared))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} "  # noqa: S608
+            f"WHERE {connection.ops.quote_name(pk_field.column)} = %s",
+            [*_prep_row(_converters(prepared), values), pk],
+        )

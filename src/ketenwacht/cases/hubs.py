@@ -174,28 +174,38 @@ def count_change(
     delta: int,
     allowlisted: Collection[int] = (),
     limits: HubLimits | None = None,
+    totals: Mapping[int, int] | None = None,
 ) -> Flips:
     """Account for one report (``delta`` +1 added, -1 removed) naming these pseudonyms.
 
     The report's links must already be written (added) or still be there (removed): an
     untracked identifier's count is read from the links. The caller holds the identifiers'
     locks (``linking.lock_for_change``; SQLite: the write lock), so no row lock is needed.
+    ``totals`` (adding only): the links per identifier the caller has counted already, this
+    report's included; the reports per fraud form are then read only for the identifiers
+    that pass the tracking threshold, not for every one.
     """
     limits = limits or hub_limits()
     ids = sorted(set(pseudonym_ids))
     hubs = {h.pseudonym_id: h for h in Hub.objects.filter(pseudonym_id__in=ids)}
     untracked = [pid for pid in ids if pid not in hubs]
+    threshold = tracking_threshold(limits)
+    if totals is not None and delta > 0:
+        untracked = [
+            pid for pid in untracked if totals.get(pid, 0) > threshold or pid in allowlisted
+        ]
     counts = link_counts(untracked) if untracked else {}
     if delta < 0:  # the links are still there: count without the report being removed
         for counter in counts.values():
             counter[fraud_type] -= 1
-    threshold = tracking_threshold(limits)
     excluded: set[int] = set()
     linking: set[int] = set()
     excluded_now = {pid for pid, hub in hubs.items() if hub.is_excluded}
     for pid in ids:
         hub = hubs.get(pid)
         if hub is None:
+            if pid not in counts:  # counted by the caller: under the threshold, not listed
+                continue
             counter = counts[pid]
             total = sum(counter.values())
             if total <= threshold and pid not in allowlisted:

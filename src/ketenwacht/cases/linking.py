@@ -28,10 +28,10 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-from ketenwacht.cases import hubs, summary
+from ketenwacht.cases import bulkwrite, hubs, summary
 from ketenwacht.cases.components import Identity, assign_identities, partition
 from ketenwacht.cases.constants import STATE_WEIGHT, ClusterEventKind, ClusterState
-from ketenwacht.cases.models import Cluster, ClusterEvent, Membership, Report, ReportLink
+from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Membership, Report, ReportLink
 
 LOCK_NAMESPACE = 4242100  # first key of two-key advisory locks: the cases domain
 LOCK_GLOBAL = 0  # second key: the whole linking (shared by changes, exclusive for rebuilds)
@@ -68,6 +68,9 @@ class Change:
     reopen: set[int] = field(default_factory=set)  # closed clusters that gained reports
     # Clusters whose summary is already up to date, with their row as it is now.
     summarised: dict[int, Cluster] = field(default_factory=dict)
+    # State and unit of touched clusters known without reading them (new, or locked here):
+    # with their fresh summaries routing needs no query.
+    known: dict[int, tuple[str, int | None]] = field(default_factory=dict)
 
 
 def cluster_rank(states: Mapping[int, str]) -> Callable[[int], tuple[int, ...]]:
@@ -91,13 +94,15 @@ def add_report(
     if not ids:
         return Change()
     lock_for_change(ids)
-    ReportLink.objects.bulk_create(
-        [
-            ReportLink(report=report, pseudonym_id=pid, role=(roles or {}).get(pid, ""))
-            for pid in ids
-        ]
+    bulkwrite.insert_values(
+        ReportLink,
+        ["report", "pseudonym", "role"],
+        [(report.pk, pid, (roles or {}).get(pid, "")) for pid in ids],
     )
-    flips = hubs.count_change(ids, report.fraud_type, delta=1, allowlisted=allowlisted)
+    reached = _reach(ids)
+    flips = hubs.count_change(
+        ids, report.fraud_type, delta=1, allowlisted=allowlisted, totals=reached.totals
+    )
     if flips:
         # The recompute sees only the seeds and their clusters: besides the reports naming a
         # flipped identifier, seed the ones the new report reaches through its linking ones.
@@ -105,7 +110,7 @@ def add_report(
         seeds = {report.pk} | _reports_naming(flips.now_excluded | flips.now_linking | reach)
         return recompute(seeds, now=moment)
     linking = [pid for pid in ids if pid not in flips.excluded]
-    return _join(report, linking, now=moment)
+    return _join(report, linking, reached, now=moment)
 
 
 def _reports_naming(pseudonym_ids: Collection[int]) -> set[int]:
@@ -135,11 +140,16 @@ def enter(report_ids: Collection[int], cluster_id: int) -> None:
             )
 
 
-def _join(report: Report, linking: list[int], *, now: datetime) -> Change:
+def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -> Change:
     """The fast path: join the new report with everything its linking identifiers reach."""
     if not linking:
         return Change()
-    cluster_ids, singles = _reached(report.pk, linking)
+    cluster_ids: set[int] = set()
+    singles: set[int] = set()
+    for pid in linking:
+        cluster_ids |= reach.clusters.get(pid, set())
+        singles |= reach.singles.get(pid, set())
+    singles.discard(report.pk)
     if not cluster_ids and not singles:
         return Change()  # nobody else names these identifiers: the report stays single
     newcomers = singles | {report.pk}
@@ -152,7 +162,7 @@ def _join(report: Report, linking: list[int], *, now: datetime) -> Change:
             report_count=len(newcomers),
             created_at=now,
         )
-        return Change(touched={cluster.pk})
+        return Change(touched={cluster.pk}, known={cluster.pk: (cluster.state, cluster.unit_id)})
     clusters = list(Cluster.objects.select_for_update().filter(pk__in=cluster_ids).order_by("pk"))
     survivor = max(clusters, key=lambda c: (STATE_WEIGHT.get(c.state, 0), c.report_count, -c.pk))
     absorbed = [c for c in clusters if c.pk != survivor.pk]
@@ -192,7 +202,12 @@ def _join(report: Report, linking: list[int], *, now: datetime) -> Change:
         )
     if events:
         ClusterEvent.objects.bulk_create(events)
-    change = Change(touched={survivor.pk}, ended={c.pk for c in absorbed}, grew={survivor.pk})
+    change = Change(
+        touched={survivor.pk},
+        ended={c.pk for c in absorbed},
+        grew={survivor.pk},
+        known={survivor.pk: (survivor.state, survivor.unit_id)},
+    )
     if survivor.state == ClusterState.CLOSED:
         change.reopen.add(survivor.pk)
     if not absorbed:
@@ -202,26 +217,44 @@ def _join(report: Report, linking: list[int], *, now: datetime) -> Change:
     return change
 
 
-def _reached(report_id: int, pseudonym_ids: list[int]) -> tuple[set[int], set[int]]:
-    """Clusters, and single reports, that name any of these identifiers (besides the report).
+@dataclass
+class _Reach:
+    """Per identifier: the reports naming it, and the clusters and single reports among them."""
 
-    One plain statement returning distinct rows: a large cluster names its identifiers in
-    hundreds of reports, and only which clusters they belong to matters.
+    totals: dict[int, int] = field(default_factory=dict)
+    clusters: dict[int, set[int]] = field(default_factory=dict)
+    singles: dict[int, set[int]] = field(default_factory=dict)
+
+
+def _reach(pseudonym_ids: list[int]) -> _Reach:
+    """Who names these identifiers (the new report's links included), in one statement.
+
+    Grouped by cluster (and single report), so a large cluster naming an identifier in
+    hundreds of reports comes back as one row; identifiers that are excluded hubs now are left
+    out (thousands of links, and they link nothing). The counts feed the hub counters
+    (``hubs.count_change(totals=…)``), the clusters and singles the join.
     """
-    link_table = connection.ops.quote_name(ReportLink._meta.db_table)
-    member_table = connection.ops.quote_name(Membership._meta.db_table)
+    q = connection.ops.quote_name
+    link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
+    hub_table = q(Hub._meta.db_table)
     marks = ", ".join(["%s"] * len(pseudonym_ids))
+    found = _Reach()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT m.cluster_id, CASE WHEN m.cluster_id IS NULL THEN l.report_id END "  # noqa: S608
+            f"SELECT l.pseudonym_id, m.cluster_id, "  # noqa: S608
+            f"CASE WHEN m.cluster_id IS NULL THEN l.report_id END, COUNT(*) "
             f"FROM {link_table} l LEFT JOIN {member_table} m ON m.report_id = l.report_id "
-            f"WHERE l.pseudonym_id IN ({marks}) AND l.report_id <> %s",
-            [*pseudonym_ids, report_id],
+            f"WHERE l.pseudonym_id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM {hub_table} h "
+            f"WHERE h.pseudonym_id = l.pseudonym_id AND h.is_excluded) GROUP BY 1, 2, 3",
+            pseudonym_ids,
         )
-        rows = cursor.fetchall()
-    clusters = {cluster_id for cluster_id, _single in rows if cluster_id is not None}
-    singles = {single for cluster_id, single in rows if cluster_id is None}
-    return clusters, singles
+        for pid, cluster_id, single, count in cursor.fetchall():
+            found.totals[pid] = found.totals.get(pid, 0) + count
+            if cluster_id is not None:
+                found.clusters.setdefault(pid, set()).add(cluster_id)
+            else:
+                found.singles.setdefault(pid, set()).add(single)
+    return found
 
 
 # --- removing -----------------------------------------------------------------------------------

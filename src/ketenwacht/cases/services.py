@@ -182,8 +182,7 @@ def clusters_after_change(change: linking.Change, *, now: datetime) -> None:
     if not change.touched:
         return
     stale = change.touched - set(change.summarised)
-    if stale:
-        summary.refresh(stale, now=now)
+    fresh = summary.refresh(stale, now=now) if stale else {}
     for cluster in Cluster.objects.select_for_update().filter(pk__in=list(change.reopen)):
         _record_transition(
             cluster,
@@ -193,7 +192,20 @@ def clusters_after_change(change: linking.Change, *, now: datetime) -> None:
             now=now,
         )
         change.summarised.pop(cluster.pk, None)  # its state changed: routing reads it again
+        change.known.pop(cluster.pk, None)
     known = [routing.ClusterRow.of(c) for c in change.summarised.values()]
+    known += [
+        routing.ClusterRow(
+            cid,
+            *change.known[cid],
+            item.fraud_types,
+            item.damage_total_cents,
+            item.victim_count,
+            item.regions,
+        )
+        for cid, item in fresh.items()
+        if cid in change.known
+    ]
     if known and len(known) == len(change.touched):
         routing.route(change.touched, now=now, rows=known)
     else:

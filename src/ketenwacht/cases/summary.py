@@ -335,4 +335,5 @@ def grow(
     )
     cluster.priority = _priority(cluster, today=today, weights=priority_weights())
     cluster.summary_at = cluster.updated_at = now
-    cluster.save(update_fields=[*Summary.FIELDS, "summary_at", "updated_at"])
+    fields = [*Summary.FIELDS, "summary_at", "updated_at"]
+    bulkwrite.update_one(Cluster, cluster.pk, fields, [getattr(cluster, f) for f in fields])
