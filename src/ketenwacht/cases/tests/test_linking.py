@@ -352,3 +352,29 @@ def test_summarise_equals_the_reference(rows: list[summary.ReportFacts]) -> None
     assert summary.summarise(rows, today=today, weights=weights) == expected
     plain: list[summary.FactsRow] = [(*r,) for r in rows]  # as the rebuild passes them
     assert summary.summarise(plain, today=today, weights=weights) == expected
+
+
+def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> None:
+    """The incremental add's fast path, counted: lock (PostgreSQL), links, who names the
+    identifiers, hub rows, the cluster locked, membership, victim and median, summary. Routing
+    that keeps the unit writes nothing. Guards against a query creeping into the hot path."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketenwacht.cases import linking, services
+    from ketenwacht.cases.tests.factories import ReportFactory
+
+    iban, phone = make_pseudonyms(2)
+    first = add([iban])
+    add([iban, phone])
+    cluster = cluster_of(first.pk)
+    for _ in range(2):  # routing settles after the first reports
+        add([phone])
+    report = ReportFactory.create()
+    with CaptureQueriesContext(connection) as queries:
+        change = linking.add_report(report, [iban])
+        services.clusters_after_change(change, now=timezone.now())
+    assert change.summarised.keys() == {cluster.pk}
+    expected = 8 if connection.vendor == "postgresql" else 7
+    assert len(queries) <= expected, [q["sql"][:80] for q in queries]
+    assert_memberships_consistent()
