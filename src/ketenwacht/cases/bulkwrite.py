@@ -86,9 +86,17 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 
 def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    freeze: bool = False,
 ) -> int:
-    """Insert rows of ``fields`` values; returns how many."""
+    """Insert rows of ``fields`` values; returns how many.
+
+    ``freeze`` (PostgreSQL): ``COPY … FREEZE``, rows written frozen and all-visible (index-only
+    scans work at once, no vacuum pass later). Only for a table truncated earlier in the
+    same (sub)transaction, which PostgreSQL checks."""
     prepared = _prepare(model, fields)
     converters = _converters(prepared)
     table = connection.ops.quote_name(model._meta.db_table)
@@ -96,7 +104,8 @@ def insert_rows(
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            options = " WITH (FREEZE)" if freeze else ""
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN{options}") as copy:
                 for row in rows:
                     copy.write_row(_prep_row(converters, row))
                     count += 1

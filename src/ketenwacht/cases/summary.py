@@ -250,23 +250,14 @@ def _one_newcomer(cluster_id: int, report_id: int, victim_key: str, count: int) 
     membership's ``(cluster, damage)`` index)."""
     reports = connection.ops.quote_name(Report._meta.db_table)
     members = connection.ops.quote_name(Membership._meta.db_table)
-    damage = (
-        f"(SELECT damage_cents FROM {members} WHERE cluster_id = %s "  # noqa: S608
-        f"ORDER BY damage_cents LIMIT 1 OFFSET %s)"
-    )
     with connection.cursor() as cursor:
+        # The middle one or two damages in one walk of the index (LIMIT 1 or 2).
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {reports} r JOIN {members} m ON m.report_id = r.id "  # noqa: S608
-            f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), {damage}, {damage}",
-            [
-                victim_key,
-                cluster_id,
-                report_id,
-                cluster_id,
-                (count - 1) // 2,
-                cluster_id,
-                count // 2,
-            ],
+            f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), MIN(d), MAX(d) "
+            f"FROM (SELECT damage_cents AS d FROM {members} WHERE cluster_id = %s "
+            f"ORDER BY damage_cents LIMIT %s OFFSET %s) middle",
+            [victim_key, cluster_id, report_id, cluster_id, 2 - count % 2, (count - 1) // 2],
         )
         known, low, high = cursor.fetchone()
     return bool(known), round((low + high) / 2) if count % 2 == 0 else int(low)
