@@ -167,6 +167,11 @@ class Flips:
         return bool(self.now_excluded or self.now_linking)
 
 
+def rows_of(pseudonym_ids: Collection[int]) -> dict[int, Hub]:
+    """The hub rows of these identifiers (watched or excluded ones; most have none)."""
+    return {h.pseudonym_id: h for h in Hub.objects.filter(pseudonym_id__in=list(pseudonym_ids))}
+
+
 def count_change(
     pseudonym_ids: Iterable[int],
     fraud_type: str,
@@ -175,6 +180,7 @@ def count_change(
     allowlisted: Collection[int] = (),
     limits: HubLimits | None = None,
     totals: Mapping[int, int] | None = None,
+    tracked: Mapping[int, Hub] | None = None,
 ) -> Flips:
     """Account for one report (``delta`` +1 added, -1 removed) naming these pseudonyms.
 
@@ -183,11 +189,12 @@ def count_change(
     locks (``linking.lock_for_change``; SQLite: the write lock), so no row lock is needed.
     ``totals`` (adding only): the links per identifier the caller has counted already, this
     report's included; the reports per fraud form are then read only for the identifiers
-    that pass the tracking threshold, not for every one.
+    that pass the tracking threshold, not for every one. ``tracked``: the identifiers' hub
+    rows, if the caller has read them already (``rows_of``).
     """
     limits = limits or hub_limits()
     ids = sorted(set(pseudonym_ids))
-    hubs = {h.pseudonym_id: h for h in Hub.objects.filter(pseudonym_id__in=ids)}
+    hubs = dict(tracked) if tracked is not None else rows_of(ids)
     untracked = [pid for pid in ids if pid not in hubs]
     threshold = tracking_threshold(limits)
     if totals is not None and delta > 0:

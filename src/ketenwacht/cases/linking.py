@@ -30,8 +30,9 @@ from django.utils import timezone
 
 from ketenwacht.cases import bulkwrite, hubs, summary
 from ketenwacht.cases.components import Identity, assign_identities, partition
+from ketenwacht.cases.config import priority_weights
 from ketenwacht.cases.constants import STATE_WEIGHT, ClusterEventKind, ClusterState
-from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Membership, Report, ReportLink
+from ketenwacht.cases.models import Cluster, ClusterEvent, Membership, Report, ReportLink
 
 LOCK_NAMESPACE = 4242100  # first key of two-key advisory locks: the cases domain
 LOCK_GLOBAL = 0  # second key: the whole linking (shared by changes, exclusive for rebuilds)
@@ -99,9 +100,18 @@ def add_report(
         ["report", "pseudonym", "role"],
         [(report.pk, pid, (roles or {}).get(pid, "")) for pid in ids],
     )
-    reached = _reach(ids)
+    tracked = hubs.rows_of(ids)
+    # Excluded hubs are left out before reading who names the identifiers: thousands of
+    # links each, and they link nothing (if one stops being a hub now, the recompute below
+    # reads what it needs).
+    reached = _reach([pid for pid in ids if not (pid in tracked and tracked[pid].is_excluded)])
     flips = hubs.count_change(
-        ids, report.fraud_type, delta=1, allowlisted=allowlisted, totals=reached.totals
+        ids,
+        report.fraud_type,
+        delta=1,
+        allowlisted=allowlisted,
+        totals=reached.totals,
+        tracked=tracked,
     )
     if flips:
         # The recompute sees only the seeds and their clusters: besides the reports naming a
@@ -154,7 +164,14 @@ def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -
         return Change()  # nobody else names these identifiers: the report stays single
     newcomers = singles | {report.pk}
     if not cluster_ids:
-        cluster = Cluster.objects.create(created_at=now, updated_at=now)
+        # A new cluster of single reports: summarised from their facts before it is written,
+        # so it is inserted complete (no summary update after it).
+        rows = [(0, *row) for row in summary.facts_of_reports(newcomers)]
+        cluster = Cluster(created_at=now, updated_at=now, summary_at=now)
+        summary.summarise(rows, today=timezone.localdate(now), weights=priority_weights()).apply_to(
+            cluster
+        )
+        cluster.save(force_insert=True)
         enter(newcomers, cluster.pk)
         ClusterEvent.objects.create(
             cluster=cluster,
@@ -162,7 +179,7 @@ def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -
             report_count=len(newcomers),
             created_at=now,
         )
-        return Change(touched={cluster.pk}, known={cluster.pk: (cluster.state, cluster.unit_id)})
+        return Change(touched={cluster.pk}, summarised={cluster.pk: cluster})
     clusters = list(Cluster.objects.select_for_update().filter(pk__in=cluster_ids).order_by("pk"))
     survivor = max(clusters, key=lambda c: (STATE_WEIGHT.get(c.state, 0), c.report_count, -c.pk))
     absorbed = [c for c in clusters if c.pk != survivor.pk]
@@ -230,22 +247,22 @@ def _reach(pseudonym_ids: list[int]) -> _Reach:
     """Who names these identifiers (the new report's links included), in one statement.
 
     Grouped by cluster (and single report), so a large cluster naming an identifier in
-    hundreds of reports comes back as one row; identifiers that are excluded hubs now are left
-    out (thousands of links, and they link nothing). The counts feed the hub counters
-    (``hubs.count_change(totals=…)``), the clusters and singles the join.
+    hundreds of reports comes back as one row. The caller leaves out identifiers that are
+    excluded hubs. The counts feed the hub counters (``hubs.count_change(totals=…)``), the
+    clusters and singles the join.
     """
+    found = _Reach()
+    if not pseudonym_ids:
+        return found
     q = connection.ops.quote_name
     link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
-    hub_table = q(Hub._meta.db_table)
     marks = ", ".join(["%s"] * len(pseudonym_ids))
-    found = _Reach()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT l.pseudonym_id, m.cluster_id, "  # noqa: S608
             f"CASE WHEN m.cluster_id IS NULL THEN l.report_id END, COUNT(*) "
             f"FROM {link_table} l LEFT JOIN {member_table} m ON m.report_id = l.report_id "
-            f"WHERE l.pseudonym_id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM {hub_table} h "
-            f"WHERE h.pseudonym_id = l.pseudonym_id AND h.is_excluded) GROUP BY 1, 2, 3",
+            f"WHERE l.pseudonym_id IN ({marks}) GROUP BY 1, 2, 3",
             pseudonym_ids,
         )
         for pid, cluster_id, single, count in cursor.fetchall():

@@ -7,7 +7,6 @@ per ``victim_key`` (a victim may report to the police and through the intake).
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from django.utils import timezone
 from ketenwacht.cases import bulkwrite, priority
 from ketenwacht.cases.config import priority_weights
 from ketenwacht.cases.constants import AGE_65_PLUS
-from ketenwacht.cases.models import Cluster, Membership, Report
+from ketenwacht.cases.models import Cluster, Membership, Report, Unit
 
 
 class ReportFacts(NamedTuple):
@@ -193,6 +192,13 @@ def facts_of(cluster_ids: Collection[int]) -> dict[int, list[ReportFacts]]:
     return by_cluster
 
 
+def facts_of_reports(report_ids: Collection[int]) -> list[tuple[Any, ...]]:
+    """``FACT_COLUMNS`` of these reports, in id order (one statement)."""
+    return list(
+        Report.objects.filter(pk__in=list(report_ids)).order_by("pk").values_list(*FACT_COLUMNS)
+    )
+
+
 def write(summaries: Mapping[int, Summary], *, now: datetime) -> None:
     bulkwrite.update_many(
         Cluster,
@@ -214,18 +220,6 @@ def refresh(cluster_ids: Iterable[int], *, now: datetime | None = None) -> dict[
     summaries = {cid: summarise(facts.get(cid, []), today=today, weights=weights) for cid in ids}
     write(summaries, now=moment)
     return summaries
-
-
-def median_of(cluster_id: int, count: int) -> int:
-    """The median damage by offset in the (cluster, damage) index: O(log n), not O(n)."""
-    if count <= 0:
-        return 0
-    values = list(
-        Membership.objects.filter(cluster_id=cluster_id)
-        .order_by("damage_cents")
-        .values_list("damage_cents", flat=True)[(count - 1) // 2 : count // 2 + 1]
-    )
-    return round(statistics.median(values)) if values else 0
 
 
 def facts_in_memory(report: Report) -> tuple[Any, ...] | None:
@@ -263,6 +257,48 @@ def _one_newcomer(cluster_id: int, report_id: int, victim_key: str, count: int) 
     return bool(known), round((low + high) / 2) if count % 2 == 0 else int(low)
 
 
+def _newcomers(
+    cluster_id: int, report_ids: list[int], count: int
+) -> tuple[list[tuple[Any, ...]], set[str], int]:
+    """Several reports joined (their memberships written): their facts (``FACT_COLUMNS``, in
+    id order), the victims already in the cluster among theirs, and the median damage with
+    them — one statement."""
+    q = connection.ops.quote_name
+    reports, members = q(Report._meta.db_table), q(Membership._meta.db_table)
+    units = q(Unit._meta.db_table)
+    marks = ", ".join(["%s"] * len(report_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.damage_cents, r.seen_on, r.reported_on, u.code, r.age_band, "  # noqa: S608
+            f"r.victim_key, r.fraud_type, EXISTS (SELECT 1 FROM {reports} r2 "
+            f"JOIN {members} m2 ON m2.report_id = r2.id WHERE r2.victim_key = r.victim_key "
+            f"AND m2.cluster_id = %s AND r2.id NOT IN ({marks})), middle.low, middle.high "
+            f"FROM {reports} r LEFT JOIN {units} u ON u.id = r.region_id CROSS JOIN "
+            f"(SELECT MIN(d) AS low, MAX(d) AS high FROM (SELECT damage_cents AS d "
+            f"FROM {members} WHERE cluster_id = %s ORDER BY damage_cents LIMIT %s OFFSET %s) "
+            f"around) middle WHERE r.id IN ({marks}) ORDER BY r.id",
+            [
+                cluster_id,
+                *report_ids,
+                cluster_id,
+                2 - count % 2,
+                (count - 1) // 2,
+                *report_ids,
+            ],
+        )
+        rows = cursor.fetchall()
+    newcomers: list[tuple[Any, ...]] = []
+    known: set[str] = set()
+    for damage, seen_on, reported_on, region, age, victim, fraud, is_known, *_ in rows:
+        if isinstance(seen_on, str):  # SQLite may return dates as text
+            seen_on, reported_on = date.fromisoformat(seen_on), date.fromisoformat(reported_on)
+        newcomers.append((damage, seen_on, reported_on, region or "", age, victim, fraud))
+        if is_known:
+            known.add(victim)
+    low, high = rows[0][-2:] if rows else (0, 0)
+    return newcomers, known, round((low + high) / 2) if count % 2 == 0 else int(low)
+
+
 def grow(
     cluster: Cluster,
     newcomer_ids: Collection[int],
@@ -279,25 +315,14 @@ def grow(
     """
     today = timezone.localdate(now)
     week, month = today - timedelta(days=7), today - timedelta(days=30)
-    median: int | None = None
     if facts is not None and len(newcomer_ids) == 1:
         (report_id,) = newcomer_ids
         newcomers = [facts]
         is_known, median = _one_newcomer(cluster.pk, report_id, facts[5], cluster.report_count + 1)
         known = {facts[5]} if is_known else set()
     else:
-        newcomers = list(
-            Report.objects.filter(pk__in=list(newcomer_ids))
-            .order_by("pk")
-            .values_list(*FACT_COLUMNS)
-        )
-        known = set(
-            Report.objects.filter(
-                membership__cluster_id=cluster.pk,
-                victim_key__in=list({row[5] for row in newcomers}),
-            )
-            .exclude(pk__in=list(newcomer_ids))
-            .values_list("victim_key", flat=True)
+        newcomers, known, median = _newcomers(
+            cluster.pk, sorted(newcomer_ids), cluster.report_count + len(newcomer_ids)
         )
     fraud_types = dict(cluster.fraud_types)
     regions = dict(cluster.regions)
@@ -321,9 +346,7 @@ def grow(
     cluster.fraud_types = dict(sorted(fraud_types.items()))
     cluster.regions = dict(sorted(regions.items()))
     cluster.share_65_plus = _share(cluster.aged_65_plus, cluster.aged_victims)
-    cluster.damage_median_cents = (
-        median if median is not None else median_of(cluster.pk, cluster.report_count)
-    )
+    cluster.damage_median_cents = median
     cluster.priority = _priority(cluster, today=today, weights=priority_weights())
     cluster.summary_at = cluster.updated_at = now
     fields = [*Summary.FIELDS, "summary_at", "updated_at"]
