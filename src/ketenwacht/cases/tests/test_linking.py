@@ -7,6 +7,7 @@ breadth-first search over the same links says, with hubs decided on the final co
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -378,3 +379,28 @@ def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> Non
     expected = 8 if connection.vendor == "postgresql" else 7
     assert len(queries) <= expected, [q["sql"][:80] for q in queries]
     assert_memberships_consistent()
+
+
+def test_an_add_naming_an_excluded_hub_does_not_read_the_hubs_links(
+    small_hubs: dict[str, Any],
+) -> None:
+    """A hub is named by thousands of reports: the add reads its hub row, never its links."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketenwacht.cases import linking
+    from ketenwacht.cases.tests.factories import ReportFactory
+
+    hub, other = make_pseudonyms(2)
+    for i in range(8):  # past the absolute limit: the identifier becomes a hub
+        add([hub], fraud_type=FRAUD_TYPES[i % len(FRAUD_TYPES)])
+    assert Hub.objects.get(pseudonym_id=hub).is_excluded
+    report = ReportFactory.create()
+    with CaptureQueriesContext(connection) as queries:
+        change = linking.add_report(report, [hub, other])
+    reads = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
+    assert len(reads) == 1
+    named = re.search(r"l\.pseudonym_id IN \(([^)]*)\)", reads[0])
+    assert named is not None and named.group(1).replace(" ", "") == str(other)
+    assert not change.touched  # the hub links nothing; nobody else names the other one
+    assert Hub.objects.get(pseudonym_id=hub).report_count == 9
