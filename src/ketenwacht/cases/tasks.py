@@ -28,5 +28,13 @@ def purge_suspect_locations() -> int:
 
 
 @shared_task
+def purge_reports() -> int:
+    """Police and partner reports past their retention term leave cases (``retention``)."""
+    from ketenwacht.cases.retention import reports_purge
+
+    return reports_purge()
+
+
+@shared_task
 def rebuild_clusters() -> dict[str, Any]:
     return rebuild().as_dict()

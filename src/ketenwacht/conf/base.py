@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "ketenwacht.cases.tasks.purge_suspect_locations",
         "schedule": 3600.0,
     },
+    "cases-purge-reports": {
+        "task": "ketenwacht.cases.tasks.purge_reports",
+        "schedule": 86400.0,
+    },
     "shield-expire-blocks": {
         "task": "ketenwacht.shield.tasks.expire_blocks",
         "schedule": float(env("KETENWACHT_SHIELD_EXPIRE_SECONDS", "300")),
@@ -325,6 +329,16 @@ KETENWACHT = {
     "CASES_HUB_ABSOLUTE_MAX": env("KETENWACHT_CASES_HUB_ABSOLUTE_MAX", "500"),
     "CASES_PRIORITY_WEIGHTS": env("KETENWACHT_CASES_PRIORITY_WEIGHTS"),
     "CASES_VICTIM_FEEDBACK": env("KETENWACHT_CASES_VICTIM_FEEDBACK", "unit"),
+    # Days police and partner reports stay after the day reported, e.g. "police=1825,
+    # partner=730" (defaults in cases.retention; intake reports follow the intake).
+    "CASES_REPORT_RETENTION_DAYS": {
+        source: int(days)
+        for source, _sep, days in (
+            part.replace(" ", "").partition("=")
+            for part in env("KETENWACHT_CASES_REPORT_RETENTION_DAYS", "").split(",")
+            if part.strip()
+        )
+    },
 }
 
 LOGGING = {
