@@ -92,3 +92,15 @@ def test_the_command_reports_what_it_removed(capsys: Any) -> None:
     call_command("cases_purge_reports")
     out = capsys.readouterr().out
     assert out.startswith("1 report(s) removed") and "police 1825 days" in out
+
+
+def test_the_purge_is_scheduled_daily_with_a_registered_task() -> None:
+    from django.conf import settings as django_settings
+
+    from ketenwacht.cases import tasks
+    from ketenwacht.celery import app
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["cases-purge-reports"]
+    assert entry["task"] == tasks.purge_reports.name
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == 86400.0
