@@ -13,7 +13,7 @@ Rows, each against a raw limit measured in the same run:
 
 * **full rebuild** from scratch (no clusters yet) of ``BENCH_CASES_REPORTS`` reports
   (default 1,000,000) with about three links each: stream the links, decide the hubs, union,
-  match identities, write clusters, moves, events, summaries and routing. Raw limit: a bare
+  match identities, write clusters, memberships, events, summaries and routing. Raw limit: a bare
   in-memory union-find (``components.DisjointSet``) over the same links, already grouped by
   identifier. Target: ≤ 60 s at 1,000,000 reports / 3,000,000 links.
 * **rebuild, nothing changed** — the same rebuild again: what a nightly repair costs.

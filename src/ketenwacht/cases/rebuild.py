@@ -400,7 +400,7 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
         fresh_ids = set(new_ids)
         result.created, result.ended = len(fresh), len(ended)
         result.clusters = sum(1 for t in target_of_component if t is not None)
-        clock.lap("components + identities")
+        clock.lap("targets + moves")
 
         summaries = _summaries(touched, targets, reports, moment)
         clock.lap("summaries")
