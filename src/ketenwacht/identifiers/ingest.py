@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -130,13 +129,11 @@ class IngestContext:
 
 
 def prepare_items(
-    items: Sequence[Any], context: IngestContext, *, start: int = 0
+    items: Sequence[Any], context: IngestContext
 ) -> tuple[list[PreparedSighting], list[ItemError]]:
-    """Validate and prepare ``items`` (numbered from ``start``): the good ones and an error
-    per bad one."""
     prepared: list[PreparedSighting] = []
     errors: list[ItemError] = []
-    for index, item in enumerate(items, start):
+    for index, item in enumerate(items):
         try:
             prepared.append(prepare_item(index, item, context))
         except ItemProblem as problem:
@@ -516,7 +513,6 @@ def write_portable(
 
 _STAGE = "identifiers_sighting_stage"
 _STAGE_COLUMNS = (
-    ("chunk", "integer", "int4"),
     ("sighting_id", "bigint", "int8"),
     ("kind", "text", "text"),
     ("key_version", "smallint", "int2"),
@@ -545,7 +541,7 @@ def _allocate_sighting_ids(cursor: Any, count: int) -> list[int]:
 
 
 def _stage_rows(
-    prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing, *, chunk: int = 0
+    prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing
 ) -> Iterable[tuple[Any, ...]]:
     current = ring.current_version
     keep = raw_values_to_keep_by_key(prepared)
@@ -559,7 +555,6 @@ def _stage_rows(
                 )
             nonce, ciphertext = ciphertexts[item.key]
         yield (
-            chunk,
             item.sighting_id,
             item.canonical.kind,
             current,
@@ -598,72 +593,30 @@ def write_copy(
 ) -> None:
     """COPY the batch into a temporary table, then three set-based merges (PostgreSQL)."""
     upgrade_old_versions(prepared, ring)
+    pseudonym_table = Pseudonym._meta.db_table
+    sighting_table = Sighting._meta.db_table
+    raw_table = RawValue._meta.db_table
+    now = timezone.now()
+    # Table names below come from model metadata, values always go in as parameters (S608).
     with connection.cursor() as cursor:
-        _create_stage(cursor)
-        _CopyMerge(cursor, organisation=organisation, source=source, batch_id=batch_id)(
-            prepared, ring, chunk=0
-        )
-
-
-def _create_stage(cursor: Any) -> None:
-    columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _copy in _STAGE_COLUMNS)
-    cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
-    cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({columns}) ON COMMIT DROP")
-
-
-@dataclass
-class _CopyMerge:
-    """Stage one chunk of prepared items with ``COPY`` and merge it into pseudonyms,
-    sightings and raw values; every item learns its sighting and pseudonym ids."""
-
-    cursor: Any
-    organisation: Organisation
-    source: str
-    batch_id: uuid.UUID
-    now: datetime = field(default_factory=timezone.now)
-
-    def __call__(
-        self, prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing, *, chunk: int
-    ) -> None:
-        # The streamed path calls this from a writer thread with a bare psycopg cursor: map
-        # psycopg's errors to Django's, as a Django cursor would (a lost connection must stay
-        # an OperationalError, which the service answers with 503).
-        with connection.wrap_database_errors:
-            self._write(prepared, ring, chunk=chunk)
-
-    def _write(
-        self, prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing, *, chunk: int
-    ) -> None:
-        cursor = self.cursor
-        sighting_ids = _allocate_sighting_ids(cursor, len(prepared))
-        for item, sighting_id in zip(prepared, sighting_ids, strict=True):
+        for item, sighting_id in zip(
+            prepared, _allocate_sighting_ids(cursor, len(prepared)), strict=True
+        ):
             item.sighting_id = sighting_id
+        columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _copy in _STAGE_COLUMNS)
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({columns}) ON COMMIT DROP")
         names = ", ".join(name for name, _sql, _copy in _STAGE_COLUMNS)
         with cursor.copy(f"COPY {_STAGE} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([copy_type for _name, _sql, copy_type in _STAGE_COLUMNS])
-            for row in _stage_rows(prepared, ring, chunk=chunk):
+            for row in _stage_rows(prepared, ring):
                 copy.write_row(row)
-        pseudonym_of = self._merge(chunk)
-        if len(pseudonym_of) != len(prepared):
-            # A pseudonym the batch named was deleted (the retention purge) between the merge
-            # of pseudonyms and the sightings: the service runs the batch once more.
-            raise IntegrityError("a pseudonym of the batch vanished during the merge")
-        for item, sighting_id in zip(prepared, sighting_ids, strict=True):
-            item.pseudonym_id = pseudonym_of[sighting_id]
-
-    def _merge(self, chunk: int) -> dict[int, int]:
-        pseudonym_table = Pseudonym._meta.db_table
-        sighting_table = Sighting._meta.db_table
-        raw_table = RawValue._meta.db_table
-        now = self.now
-        cursor = self.cursor
-        # Table names come from model metadata, values always go in as parameters (S608).
         cursor.execute(
             f"INSERT INTO {pseudonym_table} (kind, key_version, digest, display_hint, created_at) "  # noqa: S608
             f"SELECT DISTINCT ON (digest) kind, key_version, digest, display_hint, %s "
-            f"FROM {_STAGE} WHERE chunk = %s ORDER BY digest "
+            f"FROM {_STAGE} ORDER BY digest "
             f"ON CONFLICT (digest, key_version) DO NOTHING",
-            [now, chunk],
+            [now],
         )
         # Sightings and raw values in one statement: the raw values take each sighting's
         # pseudonym from the rows just inserted (joined on the staged sighting id, in memory)
@@ -676,7 +629,6 @@ class _CopyMerge:
             f"s.fraud_type, s.role, s.confidence, %s, s.observed_at, s.expires_at, %s, %s "
             f"FROM {_STAGE} s JOIN {pseudonym_table} p "
             f"ON p.digest = s.digest AND p.key_version = s.key_version "
-            f"WHERE s.chunk = %s "
             f"RETURNING id, pseudonym_id), "
             f"raw AS (INSERT INTO {raw_table} (pseudonym_id, encryption_key_version, nonce, "
             f"ciphertext, agreement_id, expires_at, created_at) "
@@ -691,72 +643,13 @@ class _CopyMerge:
             # A kept value whose expiry does not move is left alone: no new row version.
             f"WHERE EXCLUDED.expires_at > {raw_table}.expires_at) "
             f"SELECT id, pseudonym_id FROM ins",
-            [
-                self.organisation.pk,
-                self.source,
-                now,
-                self.batch_id,
-                chunk,
-                pseudonyms.ENCRYPTION_KEY_VERSION,
-                now,
-            ],
+            [organisation.pk, source, now, batch_id, pseudonyms.ENCRYPTION_KEY_VERSION, now],
         )
         # Every item learns its pseudonym from its own sighting row: no second join.
-        return dict(cursor.fetchall())
-
-
-# Items per chunk of a streamed batch: small enough that the first chunk's preparation and
-# the last chunk's merge (which cannot overlap) are short, large enough that the per-chunk
-# statements do not add up.
-STREAM_CHUNK = 2000
-
-
-def prepare_and_write_streamed(
-    items: Sequence[Any],
-    context: IngestContext,
-    *,
-    organisation: Organisation,
-    source: str,
-    batch_id: uuid.UUID,
-    atomic: bool,
-) -> tuple[list[PreparedSighting], list[ItemError]]:
-    """The COPY path with preparation and writes overlapped: while one thread prepares chunk
-    k+1 (validation, canonical forms, HMAC — Python, one core), a writer thread stages and
-    merges chunk k in this transaction (waiting on PostgreSQL, which works on the other core).
-
-    The writer uses the session's own database connection (psycopg serialises its use), so
-    every chunk is part of the caller's transaction: an error anywhere rolls everything back.
-    In atomic mode writing stops at the first bad item (the caller rolls back), but every item
-    is still checked so all errors are reported. Returns the prepared items and the errors.
-    """
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        _create_stage(cursor)
-    raw = connection.connection  # the psycopg connection, usable from the writer thread
-    prepared: list[PreparedSighting] = []
-    errors: list[ItemError] = []
-    pending: list[Future[None]] = []
-    with ThreadPoolExecutor(max_workers=1) as writer, raw.cursor() as cursor:
-        merge = _CopyMerge(cursor, organisation=organisation, source=source, batch_id=batch_id)
-        try:
-            for chunk, start in enumerate(range(0, len(items), STREAM_CHUNK)):
-                good, bad = prepare_items(items[start : start + STREAM_CHUNK], context, start=start)
-                prepared += good
-                errors += bad
-                if good and not (atomic and errors):
-                    pending.append(writer.submit(merge, good, context.ring, chunk=chunk))
-                _raise_first_failure(pending)
-            for future in pending:
-                future.result()
-        except BaseException:
-            for future in pending:
-                future.cancel()  # chunks not started yet would only meet an aborted transaction
-            raise
-    return prepared, errors
-
-
-def _raise_first_failure(pending: Sequence[Future[None]]) -> None:
-    """Stop preparing as soon as a chunk's write has failed (its error is raised)."""
-    for future in pending:
-        if future.done():
-            future.result()
+        pseudonym_of = dict(cursor.fetchall())
+    if len(pseudonym_of) != len(prepared):
+        # A pseudonym the batch named was deleted (the retention purge) between the merge
+        # of pseudonyms and the sightings: the service runs the batch once more.
+        raise IntegrityError("a pseudonym of the batch vanished during the merge")
+    for item in prepared:
+        item.pseudonym_id = pseudonym_of[item.sighting_id]

@@ -44,7 +44,6 @@ from ketenwacht.identifiers.ingest import (
     IngestContext,
     ItemError,
     PreparedSighting,
-    prepare_and_write_streamed,
     prepare_items,
     write_copy,
     write_portable,
@@ -271,29 +270,21 @@ def _write_batch(
     *,
     actor: Actor,
     organisation: Organisation,
-    items: Sequence[Mapping[str, Any]],
-    context: IngestContext,
+    prepared: list[PreparedSighting],
+    errors: list[ItemError],
     atomic: bool,
     source: str,
+    ring: pseudonyms.KeyRing,
     idempotency: tuple[str, str] | None,
     now: datetime,
 ) -> IngestResult:
     batch_id = uuid.uuid4()
-    use_copy = connection.vendor == "postgresql" and len(items) >= COPY_THRESHOLD
+    use_copy = connection.vendor == "postgresql" and len(prepared) >= COPY_THRESHOLD
     with transaction.atomic():
         record = _claim_key(organisation, *idempotency, now) if idempotency else None
-        prepared, errors = _prepare_and_write(
-            items,
-            context,
-            use_copy=use_copy,
-            organisation=organisation,
-            source=source,
-            batch_id=batch_id,
-            atomic=atomic,
-        )
-        if atomic and errors:
-            raise BatchRejected(errors)  # rolls back whatever was written
         if prepared:
+            writer = write_copy if use_copy else write_portable
+            writer(prepared, organisation=organisation, source=source, batch_id=batch_id, ring=ring)
             _announce_recorded([(item.canonical, item.pseudonym_id) for item in prepared])
         result = IngestResult(
             batch_id=str(batch_id),
@@ -319,37 +310,6 @@ def _write_batch(
             record.response = result.as_dict()
             record.save(update_fields=["response"])
     return result
-
-
-def _prepare_and_write(
-    items: Sequence[Mapping[str, Any]],
-    context: IngestContext,
-    *,
-    use_copy: bool,
-    organisation: Organisation,
-    source: str,
-    batch_id: uuid.UUID,
-    atomic: bool,
-) -> tuple[list[PreparedSighting], list[ItemError]]:
-    """Check every item and write the good ones (none in atomic mode when one is bad)."""
-    if use_copy and len(context.ring.versions) < 2:
-        # Large batches on PostgreSQL: preparation and writes overlap. During a key rotation
-        # the batch first re-keys old pseudonyms it names, which needs all of it prepared.
-        return prepare_and_write_streamed(
-            items,
-            context,
-            organisation=organisation,
-            source=source,
-            batch_id=batch_id,
-            atomic=atomic,
-        )
-    prepared, errors = prepare_items(items, context)
-    if prepared and not (atomic and errors):
-        writer = write_copy if use_copy else write_portable
-        writer(
-            prepared, organisation=organisation, source=source, batch_id=batch_id, ring=context.ring
-        )
-    return prepared, errors
 
 
 def _announce_recorded(recorded: list[tuple[Canonical, int | None]]) -> None:
@@ -410,14 +370,18 @@ def _ingest(
         if replay is not None:
             return replay
     context = IngestContext.load(organisation, now=moment)
+    prepared, errors = prepare_items(items, context)
+    if atomic and errors:
+        raise BatchRejected(errors)
     write = partial(
         _write_batch,
         actor=actor,
         organisation=organisation,
-        items=items,
-        context=context,
+        prepared=prepared,
+        errors=errors,
         atomic=atomic,
         source=source,
+        ring=context.ring,
         idempotency=idempotency,
         now=moment,
     )
