@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -475,8 +475,9 @@ def case_report_import(
     postcode = _postcode(postcode4, required=True)
     age = _age_band(age_band)
     items, outcomes = _canonical_items(identifiers)
-    now = timezone.now()
-    try:
+
+    def store_and_link() -> tuple[Report, int]:
+        now = timezone.now()
         with transaction.atomic():
             report = _store_report(
                 source=source,
@@ -510,15 +511,52 @@ def case_report_import(
                     "sightings": recorded,
                 },
             )
-    except IntegrityError:
-        # A concurrent request with the same number won: answer as a repeat.
-        existing = _existing_report(organisation, source, number)
-        if existing is None:
-            raise
-        return ImportResult(report=existing, duplicate=True)
+        return report, recorded
+
+    try:
+        report, recorded = _once_more_after_a_race(
+            store_and_link, number_taken=lambda: _existing_report(organisation, source, number)
+        )
+    except _Repeat as repeat:
+        return ImportResult(report=repeat.report, duplicate=True)
     return ImportResult(
         report=report, duplicate=False, identifiers=outcomes, sightings_recorded=recorded
     )
+
+
+class _Repeat(Exception):
+    """A concurrent request stored the same report first."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.pk)
+        self.report = report
+
+
+_T = TypeVar("_T")
+
+
+def _once_more_after_a_race(
+    write: Callable[[], _T], *, number_taken: Callable[[], Report | None]
+) -> _T:
+    """Run ``write`` (one transaction); if a concurrent one made it fail, find out why.
+
+    Either the same report was stored by the other request (``_Repeat``), or both reached
+    the same single report through different identifiers and the other put it in a cluster
+    first (a unique membership); then the write runs once more and sees that cluster.
+    """
+    try:
+        return write()
+    except IntegrityError:
+        existing = number_taken()
+        if existing is not None:
+            raise _Repeat(existing) from None
+    try:
+        return write()
+    except IntegrityError:
+        existing = number_taken()
+        if existing is not None:
+            raise _Repeat(existing) from None
+        raise
 
 
 IntakeIdentifier = Canonical | tuple[str, int]
@@ -560,32 +598,42 @@ def case_report_link_intake(
                     field="identifiers",
                 )
             items.append((None, int(pseudonym_id), ""))
-    now = timezone.now()
-    reported = reported_on or timezone.localdate(now)
-    with transaction.atomic():
-        report = _store_report(
-            source=ReportSource.INTAKE,
-            organisation=None,
-            number="",
-            intake_id=intake_id,
-            fraud_type=fraud_type,
-            damage_cents=damage,
-            reported_on=reported,
-            occurred_on=occurred_on if occurred_on and occurred_on <= reported else None,
-            postcode4=postcode,
-            age_band=age,
-            victim_key=_victim_key(ReportSource.INTAKE, intake_id),
-            now=now,
+
+    def store_and_link() -> Report:
+        now = timezone.now()
+        reported = reported_on or timezone.localdate(now)
+        with transaction.atomic():
+            report = _store_report(
+                source=ReportSource.INTAKE,
+                organisation=None,
+                number="",
+                intake_id=intake_id,
+                fraud_type=fraud_type,
+                damage_cents=damage,
+                reported_on=reported,
+                occurred_on=occurred_on if occurred_on and occurred_on <= reported else None,
+                postcode4=postcode,
+                age_band=age,
+                victim_key=_victim_key(ReportSource.INTAKE, intake_id),
+                now=now,
+            )
+            change = _link(report, items, now=now)
+            audit_record(
+                actor=actor,
+                action="cases.intake_link",
+                object_type="case_report",
+                object_id=report.pk,
+                details={"identifiers": len(items), "linked": bool(change.touched)},
+            )
+        return report
+
+    try:
+        return _once_more_after_a_race(
+            store_and_link,
+            number_taken=lambda: Report.objects.filter(intake_id=intake_id).first(),
         )
-        change = _link(report, items, now=now)
-        audit_record(
-            actor=actor,
-            action="cases.intake_link",
-            object_type="case_report",
-            object_id=report.pk,
-            details={"identifiers": len(items), "linked": bool(change.touched)},
-        )
-    return report
+    except _Repeat as repeat:
+        return repeat.report
 
 
 def case_report_unlink_intake(*, actor: Actor, intake_id: UUID) -> bool:
