@@ -103,8 +103,13 @@ def add_report(
     tracked = hubs.rows_of(ids)
     # Excluded hubs are left out before reading who names the identifiers: thousands of
     # links each, and they link nothing (if one stops being a hub now, the recompute below
-    # reads what it needs).
-    reached = _reach([pid for pid in ids if not (pid in tracked and tracked[pid].is_excluded)])
+    # reads what it needs). Watched identifiers that link (a hub row, not excluded: more
+    # reports than the tracking threshold, or an analyst's override) keep their counters in
+    # that row, and every report naming one is in one cluster, so one of those reports
+    # tells which: reading all their links made the slowest adds (3–16 ms at 1M reports).
+    reachable = [pid for pid in ids if not (pid in tracked and tracked[pid].is_excluded)]
+    reached = _reach([pid for pid in reachable if pid not in tracked])
+    _reach_watched([pid for pid in reachable if pid in tracked], report.pk, reached)
     flips = hubs.count_change(
         ids,
         report.fraud_type,
@@ -272,6 +277,31 @@ def _reach(pseudonym_ids: list[int]) -> _Reach:
             else:
                 found.singles.setdefault(pid, set()).add(single)
     return found
+
+
+def _reach_watched(pseudonym_ids: list[int], report_id: int, found: _Reach) -> None:
+    """Add to ``found`` the cluster (or single report) of one other report naming each of
+    these linking identifiers, one index probe each, in one statement. Their totals are not
+    needed: ``hubs.count_change`` takes them from the hub rows."""
+    if not pseudonym_ids:
+        return
+    q = connection.ops.quote_name
+    link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
+    one = (
+        f"SELECT %s, r.report_id, r.cluster_id FROM (SELECT l.report_id, m.cluster_id "  # noqa: S608
+        f"FROM {link_table} l LEFT JOIN {member_table} m ON m.report_id = l.report_id "
+        f"WHERE l.pseudonym_id = %s AND l.report_id <> %s LIMIT 1) r"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join([one] * len(pseudonym_ids)),
+            [value for pid in pseudonym_ids for value in (pid, pid, report_id)],
+        )
+        for pid, other, cluster_id in cursor.fetchall():
+            if cluster_id is not None:
+                found.clusters.setdefault(pid, set()).add(cluster_id)
+            else:
+                found.singles.setdefault(pid, set()).add(other)
 
 
 # --- removing -----------------------------------------------------------------------------------
