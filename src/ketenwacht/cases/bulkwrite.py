@@ -216,6 +216,15 @@ def insert_values(
     ORM's ``bulk_create`` costs more in Python than the statement in the database)."""
     if not rows:
         return
+    sql, params = insert_values_statement(model, fields, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def insert_values_statement(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[Any]]:
+    """The statement of :func:`insert_values` and its parameters, to send with others."""
     prepared = _prepare(model, fields)
     converters = _converters(prepared)
     table = connection.ops.quote_name(model._meta.db_table)
@@ -223,12 +232,11 @@ def insert_values(
     params: list[Any] = []
     for row in rows:
         params.extend(_prep_row(converters, row))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(_columns(prepared))}) "  # noqa: S608
-            f"VALUES {', '.join([row_marks] * len(rows))}",
-            params,
-        )
+    sql = (
+        f"INSERT INTO {table} ({', '.join(_columns(prepared))}) "  # noqa: S608
+        f"VALUES {', '.join([row_marks] * len(rows))}"
+    )
+    return sql, params
 
 
 def update_one(

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -36,20 +37,30 @@ from ketenwacht.cases.models import Cluster, ClusterEvent, Membership, Report, R
 
 LOCK_NAMESPACE = 4242100  # first key of two-key advisory locks: the cases domain
 LOCK_GLOBAL = 0  # second key: the whole linking (shared by changes, exclusive for rebuilds)
+Statement = tuple[str, list[Any]]
 
 
-def lock_for_change(pseudonym_ids: Iterable[int]) -> None:
-    """Hold (shared) the linking lock and one lock per identifier, in a fixed order."""
+def lock_for_change(pseudonym_ids: Iterable[int], *, then: Statement | None = None) -> None:
+    """Hold (shared) the linking lock and one lock per identifier, in a fixed order; then run
+    ``then`` (a statement and its parameters) in the same round trip, if given."""
     if connection.vendor != "postgresql":
+        if then is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*then)
         return
     keys = sorted({(pid % 2_147_483_646) + 1 for pid in pseudonym_ids})
     # One round trip; the select list is evaluated left to right, so the order holds.
     calls = ["pg_advisory_xact_lock_shared(%s, %s)"] + ["pg_advisory_xact_lock(%s, %s)"] * len(keys)
-    params = [LOCK_NAMESPACE, LOCK_GLOBAL]
+    params: list[Any] = [LOCK_NAMESPACE, LOCK_GLOBAL]
     for key in keys:
         params += [LOCK_NAMESPACE, key]
+    sql = f"SELECT {', '.join(calls)}"
+    if then is not None:
+        # Client-side binding: both go as one simple-protocol message, run in order, the
+        # statement only once the locks are held.
+        sql, params = f"{sql}; {then[0]}", [*params, *then[1]]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(calls)}", params)
+        cursor.execute(sql, params)
 
 
 def lock_for_rebuild() -> None:
@@ -94,12 +105,12 @@ def add_report(
     ids = sorted(set(pseudonym_ids))
     if not ids:
         return Change()
-    lock_for_change(ids)
-    bulkwrite.insert_values(
+    links = bulkwrite.insert_values_statement(
         ReportLink,
         ["report", "pseudonym", "role"],
         [(report.pk, pid, (roles or {}).get(pid, "")) for pid in ids],
     )
+    lock_for_change(ids, then=links)
     tracked = hubs.rows_of(ids)
     # Excluded hubs are left out before reading who names the identifiers: thousands of
     # links each, and they link nothing (if one stops being a hub now, the recompute below

@@ -356,9 +356,10 @@ def test_summarise_equals_the_reference(rows: list[summary.ReportFacts]) -> None
 
 
 def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> None:
-    """The incremental add's fast path, counted: lock (PostgreSQL), links, who names the
-    identifiers, hub rows, the cluster locked, membership, victim and median, summary. Routing
-    that keeps the unit writes nothing. Guards against a query creeping into the hot path."""
+    """The incremental add's fast path, counted: lock and links (one message on PostgreSQL),
+    who names the identifiers, hub rows, the cluster locked, membership, victim and median,
+    summary. Routing that keeps the unit writes nothing. Guards against a query creeping into
+    the hot path."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -376,8 +377,7 @@ def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> Non
         change = linking.add_report(report, [iban])
         services.clusters_after_change(change, now=timezone.now())
     assert change.summarised.keys() == {cluster.pk}
-    expected = 8 if connection.vendor == "postgresql" else 7
-    assert len(queries) <= expected, [q["sql"][:80] for q in queries]
+    assert len(queries) <= 7, [q["sql"][:80] for q in queries]
     assert_memberships_consistent()
 
 
