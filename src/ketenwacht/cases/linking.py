@@ -153,17 +153,21 @@ def enter(report_ids: Collection[int], cluster_id: int) -> None:
     """Single reports join a cluster: their membership rows, damage copied from the report
     (one ``INSERT … SELECT`` per 2,000 reports)."""
     ids = sorted(report_ids)
-    member_table = connection.ops.quote_name(Membership._meta.db_table)
-    report_table = connection.ops.quote_name(Report._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 2000):
-            chunk = ids[start : start + 2000]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {member_table} (report_id, cluster_id, damage_cents) "  # noqa: S608
-                f"SELECT id, %s, damage_cents FROM {report_table} WHERE id IN ({marks})",
-                [cluster_id, *chunk],
-            )
+            cursor.execute(*enter_statement(ids[start : start + 2000], cluster_id))
+
+
+def enter_statement(report_ids: Collection[int], cluster_id: int) -> Statement:
+    """The membership ``INSERT … SELECT`` of :func:`enter` for at most 2,000 reports."""
+    member_table = connection.ops.quote_name(Membership._meta.db_table)
+    report_table = connection.ops.quote_name(Report._meta.db_table)
+    marks = ", ".join(["%s"] * len(report_ids))
+    return (
+        f"INSERT INTO {member_table} (report_id, cluster_id, damage_cents) "  # noqa: S608
+        f"SELECT id, %s, damage_cents FROM {report_table} WHERE id IN ({marks})",
+        [cluster_id, *sorted(report_ids)],
+    )
 
 
 def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -> Change:
@@ -201,7 +205,9 @@ def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -
     absorbed = [c for c in clusters if c.pk != survivor.pk]
     if absorbed:
         Membership.objects.filter(cluster_id__in=[c.pk for c in absorbed]).update(cluster=survivor)
-    enter(newcomers, survivor.pk)
+    alone = not absorbed and not singles  # the common add: one report grows one cluster
+    if not alone:
+        enter(newcomers, survivor.pk)
     events = []
     if singles:  # older single reports joined too (the new report shows in the timeline itself)
         events.append(
@@ -245,7 +251,15 @@ def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -
         change.reopen.add(survivor.pk)
     if not absorbed:
         # Only new reports joined: update the stored summary instead of reading the cluster.
-        summary.grow(survivor, newcomers, now=now, facts=summary.facts_in_memory(report))
+        # When the new report joins alone, its membership row goes in the same round trip as
+        # the summary's read (which must see it).
+        summary.grow(
+            survivor,
+            newcomers,
+            now=now,
+            facts=summary.facts_in_memory(report),
+            first=enter_statement([report.pk], survivor.pk) if alone else None,
+        )
         change.summarised[survivor.pk] = survivor
     return change
 

@@ -238,21 +238,43 @@ def facts_in_memory(report: Report) -> tuple[Any, ...] | None:
     )
 
 
-def _one_newcomer(cluster_id: int, report_id: int, victim_key: str, count: int) -> tuple[bool, int]:
+def _one_newcomer(
+    cluster_id: int,
+    report_id: int,
+    victim_key: str,
+    count: int,
+    *,
+    first: tuple[str, list[Any]] | None = None,
+) -> tuple[bool, int]:
     """Whether the victim is already in the cluster, and the median damage: one statement
     (the victim's few reports by the victim-key index, the median by offset in the
-    membership's ``(cluster, damage)`` index)."""
+    membership's ``(cluster, damage)`` index), after ``first`` if given."""
     reports = connection.ops.quote_name(Report._meta.db_table)
     members = connection.ops.quote_name(Membership._meta.db_table)
+    # The middle one or two damages in one walk of the index (LIMIT 1 or 2).
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {reports} r JOIN {members} m ON m.report_id = r.id "  # noqa: S608
+        f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), MIN(d), MAX(d) "
+        f"FROM (SELECT damage_cents AS d FROM {members} WHERE cluster_id = %s "
+        f"ORDER BY damage_cents LIMIT %s OFFSET %s) middle"
+    )
+    params: list[Any] = [
+        victim_key,
+        cluster_id,
+        report_id,
+        cluster_id,
+        2 - count % 2,
+        (count - 1) // 2,
+    ]
     with connection.cursor() as cursor:
-        # The middle one or two damages in one walk of the index (LIMIT 1 or 2).
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {reports} r JOIN {members} m ON m.report_id = r.id "  # noqa: S608
-            f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), MIN(d), MAX(d) "
-            f"FROM (SELECT damage_cents AS d FROM {members} WHERE cluster_id = %s "
-            f"ORDER BY damage_cents LIMIT %s OFFSET %s) middle",
-            [victim_key, cluster_id, report_id, cluster_id, 2 - count % 2, (count - 1) // 2],
-        )
+        if first is not None and connection.vendor == "postgresql":
+            # Client-side binding: one simple-protocol message, run in order.
+            cursor.execute(f"{first[0]}; {sql}", [*first[1], *params])
+            cursor.nextset()  # past the INSERT to the SELECT's row
+        else:
+            if first is not None:
+                cursor.execute(*first)
+            cursor.execute(sql, params)
         known, low, high = cursor.fetchone()
     return bool(known), round((low + high) / 2) if count % 2 == 0 else int(low)
 
@@ -305,22 +327,29 @@ def grow(
     *,
     now: datetime,
     facts: tuple[Any, ...] | None = None,
+    first: tuple[str, list[Any]] | None = None,
 ) -> None:
     """Add reports to a cluster's stored summary without reading its other reports.
 
     The same result as ``summarise`` over all reports (a victim's first report gives the
     region and age; growth counts reports from the last 7 and 30 days, which the daily
     refresh moves along the calendar). ``cluster`` must be locked by the caller; ``facts``
-    (``facts_in_memory``) spares a query when one report joins.
+    (``facts_in_memory``) spares a query when one report joins; ``first`` (one joining
+    report only): a statement to run before the summary's read, in the same round trip —
+    the newcomer's membership row, which the read must see.
     """
     today = timezone.localdate(now)
     week, month = today - timedelta(days=7), today - timedelta(days=30)
     if facts is not None and len(newcomer_ids) == 1:
         (report_id,) = newcomer_ids
         newcomers = [facts]
-        is_known, median = _one_newcomer(cluster.pk, report_id, facts[5], cluster.report_count + 1)
+        is_known, median = _one_newcomer(
+            cluster.pk, report_id, facts[5], cluster.report_count + 1, first=first
+        )
         known = {facts[5]} if is_known else set()
     else:
+        if first is not None:
+            raise ValueError("a first statement goes with one joining report only")
         newcomers, known, median = _newcomers(
             cluster.pk, sorted(newcomer_ids), cluster.report_count + len(newcomer_ids)
         )

@@ -356,10 +356,11 @@ def test_summarise_equals_the_reference(rows: list[summary.ReportFacts]) -> None
 
 
 def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> None:
-    """The incremental add's fast path, counted: lock and links (one message on PostgreSQL),
-    who names the identifiers, hub rows, the cluster locked, membership, victim and median,
-    summary. Routing that keeps the unit writes nothing. Guards against a query creeping into
-    the hot path."""
+    """The incremental add's fast path, counted: lock and links, who names the identifiers,
+    hub rows, the cluster locked, membership with victim and median, summary (PostgreSQL
+    sends the lock with the links and the membership with the summary's read as one message
+    each; SQLite needs no lock and runs them apart). Routing that keeps the unit writes
+    nothing. Guards against a query creeping into the hot path."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -377,7 +378,8 @@ def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> Non
         change = linking.add_report(report, [iban])
         services.clusters_after_change(change, now=timezone.now())
     assert change.summarised.keys() == {cluster.pk}
-    assert len(queries) <= 7, [q["sql"][:80] for q in queries]
+    expected = 6 if connection.vendor == "postgresql" else 7
+    assert len(queries) <= expected, [q["sql"][:80] for q in queries]
     assert_memberships_consistent()
 
 
