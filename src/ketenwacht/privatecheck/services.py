@@ -542,7 +542,7 @@ def _insert_elements(rows: list[ListedElement]) -> int:
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             values,
         )
-    return len(rows)
+        return int(cursor.rowcount)  # psycopg sums the rows each INSERT wrote
 
 
 def enrol_allowlist() -> int:
