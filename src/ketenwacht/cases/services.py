@@ -515,7 +515,7 @@ def case_report_import(
 
     try:
         report, recorded = _once_more_after_a_race(
-            store_and_link, number_taken=lambda: _existing_report(organisation, source, number)
+            store_and_link, stored_already=lambda: _existing_report(organisation, source, number)
         )
     except _Repeat as repeat:
         return ImportResult(report=repeat.report, duplicate=True)
@@ -536,7 +536,7 @@ _T = TypeVar("_T")
 
 
 def _once_more_after_a_race(
-    write: Callable[[], _T], *, number_taken: Callable[[], Report | None]
+    write: Callable[[], _T], *, stored_already: Callable[[], Report | None]
 ) -> _T:
     """Run ``write`` (one transaction); if a concurrent one made it fail, find out why.
 
@@ -544,19 +544,16 @@ def _once_more_after_a_race(
     the same single report through different identifiers and the other put it in a cluster
     first (a unique membership); then the write runs once more and sees that cluster.
     """
-    try:
-        return write()
-    except IntegrityError:
-        existing = number_taken()
-        if existing is not None:
-            raise _Repeat(existing) from None
-    try:
-        return write()
-    except IntegrityError:
-        existing = number_taken()
-        if existing is not None:
-            raise _Repeat(existing) from None
-        raise
+    for last_try in (False, True):
+        try:
+            return write()
+        except IntegrityError:
+            existing = stored_already()
+            if existing is not None:
+                raise _Repeat(existing) from None
+            if last_try:
+                raise
+    raise AssertionError("unreachable")
 
 
 IntakeIdentifier = Canonical | tuple[str, int]
@@ -630,7 +627,7 @@ def case_report_link_intake(
     try:
         return _once_more_after_a_race(
             store_and_link,
-            number_taken=lambda: Report.objects.filter(intake_id=intake_id).first(),
+            stored_already=lambda: Report.objects.filter(intake_id=intake_id).first(),
         )
     except _Repeat as repeat:
         return repeat.report
