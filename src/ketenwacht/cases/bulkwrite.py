@@ -209,6 +209,25 @@ def _attname(model: type[models.Model], name: str) -> str:
     return field.attname
 
 
+Statement = tuple[str, list[Any]]
+
+
+def execute_in_order(cursor: Any, statements: Sequence[Statement]) -> None:
+    """Run ``statements`` in order, leaving ``cursor`` on the last one's result. On PostgreSQL
+    they go as one simple-protocol message (Django binds parameters client-side), so they
+    cost one round trip; elsewhere one by one."""
+    if connection.vendor != "postgresql":
+        for statement in statements:
+            cursor.execute(*statement)
+        return
+    cursor.execute(
+        "; ".join(sql for sql, _params in statements),
+        [param for _sql, params in statements for param in params],
+    )
+    for _ in statements[1:]:
+        cursor.nextset()
+
+
 def insert_values(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -223,7 +242,7 @@ def insert_values(
 
 def insert_values_statement(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> tuple[str, list[Any]]:
+) -> Statement:
     """The statement of :func:`insert_values` and its parameters, to send with others."""
     prepared = _prepare(model, fields)
     converters = _converters(prepared)

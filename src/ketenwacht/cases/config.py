@@ -8,12 +8,15 @@ Keys (all optional; see docs/cases.md):
   weights; missing components keep their default weight;
 * ``CASES_VICTIM_FEEDBACK`` — ``none``, ``linked`` or ``unit``: how much a victim's status page
   may say, as the agreement with the police allows;
+* ``CASES_REPORT_RETENTION_DAYS`` — days police and partner reports stay after the day
+  reported, per source (defaults: ``DEFAULT_RETENTION_DAYS``);
 * ``CASES_CIVIL_MAX_DAMAGE_CENTS`` / ``CASES_STOP_TALK_MAX_REPORTS`` — when an alternative
   intervention is suggested.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,7 @@ from ketenwacht.cases.constants import (
     DEFAULT_HUB_MIN_FAMILY_SHARE,
     DEFAULT_PRIORITY_WEIGHTS,
     DEFAULT_STOP_TALK_MAX_REPORTS,
+    ReportSource,
     VictimFeedback,
 )
 
@@ -37,6 +41,16 @@ class HubLimits:
     min_families: int
     absolute_max: int
     min_family_share: float = DEFAULT_HUB_MIN_FAMILY_SHARE
+
+
+# Days after ``reported_on``. Police reports: five years, the longest term of the Wet
+# politiegegevens for data processed for an investigation (art. 9); partners' incident
+# reports: two years, as the partners' own fraud registers commonly keep incidents. The
+# operator sets the terms the agreements name.
+DEFAULT_RETENTION_DAYS: Mapping[str, int] = {
+    ReportSource.POLICE: 5 * 365,
+    ReportSource.PARTNER: 2 * 365,
+}
 
 
 def _config() -> dict[str, Any]:
@@ -100,3 +114,16 @@ def civil_max_damage_cents() -> int:
 
 def stop_talk_max_reports() -> int:
     return _int("CASES_STOP_TALK_MAX_REPORTS", DEFAULT_STOP_TALK_MAX_REPORTS)
+
+
+def retention_days() -> dict[str, int]:
+    """The retention term per purged report source: the defaults, overridden by the
+    operator's setting; a source without a purge or a term under a day is refused."""
+    terms = dict(DEFAULT_RETENTION_DAYS)
+    for source, days in dict(_config().get("CASES_REPORT_RETENTION_DAYS") or {}).items():
+        if source not in DEFAULT_RETENTION_DAYS:
+            raise ValueError(f"CASES_REPORT_RETENTION_DAYS: no retention for source {source!r}")
+        if int(days) < 1:
+            raise ValueError(f"CASES_REPORT_RETENTION_DAYS[{source!r}] must be at least 1 day")
+        terms[source] = int(days)
+    return terms

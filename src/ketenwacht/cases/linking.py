@@ -30,6 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ketenwacht.cases import bulkwrite, hubs, summary
+from ketenwacht.cases.bulkwrite import Statement
 from ketenwacht.cases.components import Identity, assign_identities, partition
 from ketenwacht.cases.config import priority_weights
 from ketenwacht.cases.constants import STATE_WEIGHT, ClusterEventKind, ClusterState
@@ -37,30 +38,24 @@ from ketenwacht.cases.models import Cluster, ClusterEvent, Membership, Report, R
 
 LOCK_NAMESPACE = 4242100  # first key of two-key advisory locks: the cases domain
 LOCK_GLOBAL = 0  # second key: the whole linking (shared by changes, exclusive for rebuilds)
-Statement = tuple[str, list[Any]]
 
 
 def lock_for_change(pseudonym_ids: Iterable[int], *, then: Statement | None = None) -> None:
     """Hold (shared) the linking lock and one lock per identifier, in a fixed order; then run
     ``then`` (a statement and its parameters) in the same round trip, if given."""
-    if connection.vendor != "postgresql":
-        if then is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(*then)
-        return
-    keys = sorted({(pid % 2_147_483_646) + 1 for pid in pseudonym_ids})
-    # One round trip; the select list is evaluated left to right, so the order holds.
-    calls = ["pg_advisory_xact_lock_shared(%s, %s)"] + ["pg_advisory_xact_lock(%s, %s)"] * len(keys)
-    params: list[Any] = [LOCK_NAMESPACE, LOCK_GLOBAL]
-    for key in keys:
-        params += [LOCK_NAMESPACE, key]
-    sql = f"SELECT {', '.join(calls)}"
-    if then is not None:
-        # Client-side binding: both go as one simple-protocol message, run in order, the
-        # statement only once the locks are held.
-        sql, params = f"{sql}; {then[0]}", [*params, *then[1]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    statements = [] if then is None else [then]
+    if connection.vendor == "postgresql":
+        keys = sorted({(pid % 2_147_483_646) + 1 for pid in pseudonym_ids})
+        # The select list is evaluated left to right, so the order holds.
+        calls = ["pg_advisory_xact_lock_shared(%s, %s)"]
+        calls += ["pg_advisory_xact_lock(%s, %s)"] * len(keys)
+        params: list[Any] = [LOCK_NAMESPACE, LOCK_GLOBAL]
+        for key in keys:
+            params += [LOCK_NAMESPACE, key]
+        statements.insert(0, (f"SELECT {', '.join(calls)}", params))
+    if statements:
+        with connection.cursor() as cursor:
+            bulkwrite.execute_in_order(cursor, statements)
 
 
 def lock_for_rebuild() -> None:

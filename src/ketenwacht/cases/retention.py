@@ -3,9 +3,10 @@
 Victim intakes are not purged here: their report leaves when the intake app unlinks it (the
 victim withdrew consent, or the intake's own retention ended). Police reports and partners'
 incident reports are kept for ``KETENWACHT["CASES_REPORT_RETENTION_DAYS"]`` days after the
-day they were reported, per source (defaults below). A purged report is unlinked like any
-removed report: its links go, the clusters it held together are recomputed (they may split
-or end), summaries, priorities and routing follow, and one audit row counts what left.
+day they were reported, per source (defaults in ``cases.config``). A purged report is
+unlinked like any removed report: its links go, the clusters it held together are
+recomputed (they may split or end), summaries, priorities and routing follow, and one audit
+row counts what left.
 """
 
 from __future__ import annotations
@@ -13,41 +14,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ketenwacht.audit.services import audit_record
 from ketenwacht.cases import linking
-from ketenwacht.cases.constants import ReportSource
+from ketenwacht.cases.config import retention_days
 from ketenwacht.cases.models import Report
 from ketenwacht.cases.services import clusters_after_change
 from ketenwacht.partners.access import SYSTEM, Actor
 
-# Days after ``reported_on``. Police reports: five years, the longest term of the Wet
-# politiegegevens for data processed for an investigation (art. 9); partners' incident
-# reports: two years, as the partners' own fraud registers commonly keep incidents. The
-# operator sets the terms the agreements name.
-DEFAULT_RETENTION_DAYS: Mapping[str, int] = {
-    ReportSource.POLICE: 5 * 365,
-    ReportSource.PARTNER: 2 * 365,
-}
 # Reports removed per transaction: a purge after a long pause neither holds locks for long
 # nor loses what it did when it is stopped.
 PURGE_CHUNK = 200
-
-
-def retention_days() -> dict[str, int]:
-    """The term per purged source: the defaults, overridden by the operator's setting."""
-    configured = getattr(settings, "KETENWACHT", {}).get("CASES_REPORT_RETENTION_DAYS") or {}
-    terms = dict(DEFAULT_RETENTION_DAYS)
-    for source, days in dict(configured).items():
-        if source not in DEFAULT_RETENTION_DAYS:
-            raise ValueError(f"CASES_REPORT_RETENTION_DAYS: no retention for source {source!r}")
-        if int(days) < 1:
-            raise ValueError(f"CASES_REPORT_RETENTION_DAYS[{source!r}] must be at least 1 day")
-        terms[source] = int(days)
-    return terms
 
 
 def _expired_ids(today: date, terms: Mapping[str, int], limit: int) -> list[int]:

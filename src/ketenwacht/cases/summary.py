@@ -244,7 +244,7 @@ def _one_newcomer(
     victim_key: str,
     count: int,
     *,
-    first: tuple[str, list[Any]] | None = None,
+    first: bulkwrite.Statement | None = None,
 ) -> tuple[bool, int]:
     """Whether the victim is already in the cluster, and the median damage: one statement
     (the victim's few reports by the victim-key index, the median by offset in the
@@ -267,14 +267,7 @@ def _one_newcomer(
         (count - 1) // 2,
     ]
     with connection.cursor() as cursor:
-        if first is not None and connection.vendor == "postgresql":
-            # Client-side binding: one simple-protocol message, run in order.
-            cursor.execute(f"{first[0]}; {sql}", [*first[1], *params])
-            cursor.nextset()  # past the INSERT to the SELECT's row
-        else:
-            if first is not None:
-                cursor.execute(*first)
-            cursor.execute(sql, params)
+        bulkwrite.execute_in_order(cursor, [*([first] if first else []), (sql, params)])
         known, low, high = cursor.fetchone()
     return bool(known), round((low + high) / 2) if count % 2 == 0 else int(low)
 
@@ -327,7 +320,7 @@ def grow(
     *,
     now: datetime,
     facts: tuple[Any, ...] | None = None,
-    first: tuple[str, list[Any]] | None = None,
+    first: bulkwrite.Statement | None = None,
 ) -> None:
     """Add reports to a cluster's stored summary without reading its other reports.
 

@@ -13,7 +13,7 @@ import json
 import math
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -433,13 +433,20 @@ def enrol_canonicals(canonicals: Iterable[Canonical]) -> int:
 
 
 def _listing_rows(
-    keys: keyring.OprfKeys, kind: str, value: str, *, pseudonym_id: int
+    keys: keyring.OprfKeys,
+    kind: str,
+    value: str,
+    *,
+    pseudonym_id: int,
+    skip: Collection[int] = (),
 ) -> list[ListedElement]:
-    """The value's element under every OPRF key version, linked to its pseudonym."""
+    """The value's element under every OPRF key version but ``skip``, linked to its
+    pseudonym."""
     message = oprf.message_for(kind, value)
     return [
         _new_row(version, oprf.element(secret, message), pseudonym_id=pseudonym_id)
         for version, secret in keys.keys.items()
+        if version not in skip
     ]
 
 
@@ -509,18 +516,16 @@ def _list_values(values: list[tuple[str, str, int]]) -> int:
         chunk = values[start : start + ENROL_CHUNK]
         pks = [pk for _kind, _value, pk in chunk]
         existing = set(Pseudonym.objects.filter(pk__in=pks).values_list("pk", flat=True))
-        listed = set(
-            ListedElement.objects.filter(pseudonym_id__in=pks).values_list(
-                "key_version", "pseudonym_id"
-            )
-        )
+        listed: dict[int | None, set[int]] = defaultdict(set)
+        for version, pk in ListedElement.objects.filter(pseudonym_id__in=pks).values_list(
+            "key_version", "pseudonym_id"
+        ):
+            listed[pk].add(version)
         rows = [
-            _new_row(version, oprf.element(secret, message), pseudonym_id=pk)
+            row
             for kind, value, pk in chunk
             if pk in existing
-            for message in (oprf.message_for(kind, value),)
-            for version, secret in keys.keys.items()
-            if (version, pk) not in listed
+            for row in _listing_rows(keys, kind, value, pseudonym_id=pk, skip=listed.get(pk, ()))
         ]
         created += _insert_elements(rows)
     return created
