@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_date
 
 from ketenwacht.audit.services import audit_record
 from ketenwacht.cases import hubs, linking, routing, summary
+from ketenwacht.cases.config import retention_days
 from ketenwacht.cases.constants import (
     MAX_IDENTIFIERS_PER_REPORT,
     NOTE_MAX_LENGTH,
@@ -1146,3 +1147,50 @@ def suspect_locations_purge(*, actor: Actor = SYSTEM) -> int:
             details={"deleted": deleted},
         )
     return deleted
+
+
+# --- retention of police and partner reports ----------------------------------------------
+#
+# Victim intakes are not purged here: their report leaves when the intake app unlinks it.
+# Police reports and partners' incident reports stay ``config.retention_days()`` days after
+# the day they were reported; a purged report is removed like any removed report (links
+# gone, the clusters it held together recomputed), one audit row per chunk.
+
+# Reports removed per transaction: a purge after a long pause neither holds locks for long
+# nor loses what it did when it is stopped.
+PURGE_CHUNK = 200
+
+
+def _expired_ids(today: date, terms: Mapping[str, int], limit: int) -> list[int]:
+    ids: list[int] = []
+    for source, days in terms.items():
+        cutoff = today - timedelta(days=days)
+        ids += Report.objects.filter(source=source, reported_on__lt=cutoff).values_list(
+            "pk", flat=True
+        )[: limit - len(ids)]
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+def reports_purge(*, actor: Actor = SYSTEM) -> int:
+    """Remove every police and partner report past its term; returns how many left."""
+    terms = retention_days()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    removed = 0
+    while ids := _expired_ids(today, terms, PURGE_CHUNK):
+        with transaction.atomic():
+            chunk = 0
+            for report in Report.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+                change = linking.remove_report(report, now=now)
+                clusters_after_change(change, now=now)
+                chunk += 1
+            audit_record(
+                actor=actor,
+                action="cases.reports_purge",
+                object_type="retention",
+                details={"removed": chunk, "terms_days": terms},
+            )
+        removed += chunk
+    return removed

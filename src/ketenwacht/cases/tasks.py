@@ -29,10 +29,8 @@ def purge_suspect_locations() -> int:
 
 @shared_task
 def purge_reports() -> int:
-    """Police and partner reports past their retention term leave cases (``retention``)."""
-    from ketenwacht.cases.retention import reports_purge
-
-    return reports_purge()
+    """Police and partner reports past their retention term leave cases."""
+    return services.reports_purge()
 
 
 @shared_task

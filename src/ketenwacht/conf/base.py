@@ -330,7 +330,7 @@ KETENWACHT = {
     "CASES_PRIORITY_WEIGHTS": env("KETENWACHT_CASES_PRIORITY_WEIGHTS"),
     "CASES_VICTIM_FEEDBACK": env("KETENWACHT_CASES_VICTIM_FEEDBACK", "unit"),
     # Days police and partner reports stay after the day reported, e.g. "police=1825,
-    # partner=730" (defaults in cases.retention; intake reports follow the intake).
+    # partner=730" (defaults in cases.config; intake reports follow the intake).
     "CASES_REPORT_RETENTION_DAYS": {
         source: int(days)
         for source, _sep, days in (

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ketenwacht.audit.models import AuditEvent
-from ketenwacht.cases import retention
+from ketenwacht.cases import config, services
 from ketenwacht.cases.constants import ReportSource
 from ketenwacht.cases.models import Report, ReportLink
 from ketenwacht.cases.tests.factories import (
@@ -44,7 +44,7 @@ def test_expired_police_and_partner_reports_leave_and_their_cluster_splits(
     intake_old = add([c], source=ReportSource.INTAKE, reported_on=_days_ago(4000))
     assert frozenset({left.pk, bridge.pk, right.pk}) in partition()
 
-    assert retention.reports_purge() == 2
+    assert services.reports_purge() == 2
 
     remaining = set(Report.objects.values_list("pk", flat=True))
     assert remaining == {left.pk, right.pk, partner_new.pk, intake_old.pk}
@@ -61,17 +61,17 @@ def test_a_report_on_its_last_day_stays(settings: Any) -> None:
     settings.KETENWACHT = {**settings.KETENWACHT, "CASES_REPORT_RETENTION_DAYS": {"police": 30}}
     (a,) = make_pseudonyms(1)
     kept = add([a], reported_on=_days_ago(30))
-    assert retention.reports_purge() == 0
+    assert services.reports_purge() == 0
     assert Report.objects.filter(pk=kept.pk).exists()
     assert not AuditEvent.objects.filter(action="cases.reports_purge").exists()
 
 
 def test_the_purge_works_in_chunks(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(retention, "PURGE_CHUNK", 2)
+    monkeypatch.setattr(services, "PURGE_CHUNK", 2)
     (a,) = make_pseudonyms(1)
     for _ in range(5):
         add([a], reported_on=_days_ago(6 * 365))
-    assert retention.reports_purge() == 5
+    assert services.reports_purge() == 5
     assert not Report.objects.exists()
     assert AuditEvent.objects.filter(action="cases.reports_purge").count() == 3
 
@@ -83,7 +83,7 @@ def test_the_purge_works_in_chunks(settings: Any, monkeypatch: pytest.MonkeyPatc
 def test_a_wrong_setting_is_refused(settings: Any, configured: Any, message: str) -> None:
     settings.KETENWACHT = {**settings.KETENWACHT, "CASES_REPORT_RETENTION_DAYS": configured}
     with pytest.raises(ValueError, match=message):
-        retention.retention_days()
+        config.retention_days()
 
 
 def test_the_command_reports_what_it_removed(capsys: Any) -> None:

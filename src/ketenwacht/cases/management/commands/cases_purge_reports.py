@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ketenwacht.cases.retention import reports_purge, retention_days
+from ketenwacht.cases.config import retention_days
+from ketenwacht.cases.services import reports_purge
 
 
 class Command(BaseCommand):
