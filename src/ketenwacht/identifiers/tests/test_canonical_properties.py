@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ketenwacht.identifiers.canonical import KINDS, Canonical, CanonicalError, canonicalise
+from ketenwacht.identifiers.canonical import KINDS, Canonical, CanonicalError, account, canonicalise
 from ketenwacht.identifiers.canonical.account import profile_in_url
 from ketenwacht.identifiers.canonical.detect import _fast_path, _ladder, detect_kind
 from ketenwacht.identifiers.canonical.iban import check_digits_valid
@@ -220,8 +220,10 @@ def test_domain_spellings_meet_and_are_idempotent(
     assert_idempotent(canonical)
 
 
+# Platforms' own pages ("instagram.com/legal/") are no profiles and are refused: not handles.
+_RESERVED = frozenset().union(*(p.reserved for p in account.platforms().values()))
 handles = st.text(string.ascii_lowercase + string.digits + "_", min_size=5, max_size=15).filter(
-    lambda h: h[0].isalpha()
+    lambda h: h[0].isalpha() and h not in _RESERVED
 )
 
 
