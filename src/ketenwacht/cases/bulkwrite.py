@@ -11,6 +11,7 @@ Table and column names come from model metadata; values are never spliced into S
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -228,6 +229,75 @@ def execute_in_order(cursor: Any, statements: Sequence[Statement]) -> None:
         cursor.nextset()
 
 
+def fetch_in_order(cursor: Any, statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` in order (one round trip on PostgreSQL, as ``execute_in_order``);
+    returns each one's rows (an empty list for a statement that returns none)."""
+    results: list[list[tuple[Any, ...]]] = []
+    if connection.vendor != "postgresql":
+        for statement in statements:
+            cursor.execute(*statement)
+            results.append(list(cursor.fetchall()) if cursor.description else [])
+        return results
+    cursor.execute(
+        "; ".join(sql for sql, _params in statements),
+        [param for _sql, params in statements for param in params],
+    )
+    for index in range(len(statements)):
+        if index:
+            cursor.nextset()
+        results.append(list(cursor.fetchall()) if cursor.description else [])
+    return results
+
+
+class ModelRows:
+    """Read rows of a model with plain SQL and get instances as the ORM would make them.
+
+    The incremental path reads a few hub and cluster rows in the same message as other
+    statements (one round trip); a queryset would cost a round trip of its own, and compiling
+    it costs more in Python than the statement costs in the database. The values pass through
+    the same converters the ORM applies (JSON text, SQLite dates and booleans).
+    """
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        self.model = model
+        self.fields = _prepare(model, fields)
+        self.attnames = [field.attname for field in self.fields]
+        self._converters: dict[str, list[list[Any]]] = {}  # per database vendor
+        self._select_lists: dict[str, str] = {}
+
+    def columns(self, alias: str) -> str:
+        """The select list, columns qualified with the table's alias in the statement."""
+        key = f"{connection.vendor}:{alias}"
+        if key not in self._select_lists:
+            self._select_lists[key] = ", ".join(
+                f"{alias}.{column}" for column in _columns(self.fields)
+            )
+        return self._select_lists[key]
+
+    def instances(self, rows: Iterable[Sequence[Any]]) -> list[Any]:
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            converters = []
+            for field in self.fields:
+                column = field.get_col(self.model._meta.db_table)
+                converters.append(
+                    [
+                        (convert, column)
+                        for convert in connection.ops.get_db_converters(column)
+                        + column.get_db_converters(connection)
+                    ]
+                )
+            self._converters[connection.vendor] = converters
+        made = []
+        for row in rows:
+            values = list(row)
+            for index, steps in enumerate(converters):
+                for convert, column in steps:
+                    values[index] = convert(values[index], column, connection)
+            made.append(self.model.from_db(connection.alias, self.attnames, values))
+        return made
+
+
 def insert_values(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -263,14 +333,24 @@ def update_one(
 ) -> None:
     """``UPDATE … SET`` these fields of one row (what ``save(update_fields=…)`` does, without
     the ORM's per-field work on the incremental path)."""
+    sql, converters = _update_one_statement(model, tuple(fields), connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_prep_row(converters, values), pk])
+
+
+@functools.cache
+def _update_one_statement(
+    model: type[models.Model], fields: tuple[str, ...], vendor: str
+) -> tuple[str, list[Converter]]:
+    """The SQL and value converters of :func:`update_one`, made once per model, fields and
+    database vendor (quoting two dozen names on every add cost more than the statement)."""
     prepared = _prepare(model, fields)
     pk_field = model._meta.pk
     assert pk_field is not None and pk_field.column is not None
     table = connection.ops.quote_name(model._meta.db_table)
     assignments = ", ".join(f"{column} = %s" for column in _columns(prepared))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} "  # noqa: S608
-            f"WHERE {connection.ops.quote_name(pk_field.column)} = %s",
-            [*_prep_row(_converters(prepared), values), pk],
-        )
+    sql = (
+        f"UPDATE {table} SET {assignments} "  # noqa: S608
+        f"WHERE {connection.ops.quote_name(pk_field.column)} = %s"
+    )
+    return sql, _converters(prepared)

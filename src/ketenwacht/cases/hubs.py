@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from ketenwacht.cases import bulkwrite
 from ketenwacht.cases.config import HubLimits, hub_limits
 from ketenwacht.cases.constants import HubOverride, HubReason, fraud_family
 from ketenwacht.cases.models import Hub, Report, ReportLink
@@ -167,9 +169,43 @@ class Flips:
         return bool(self.now_excluded or self.now_linking)
 
 
+# What ``count_change`` reads and writes of a hub row (the other fields stay deferred).
+HUB_ROWS = bulkwrite.ModelRows(
+    Hub,
+    [
+        "pseudonym",
+        "report_count",
+        "fraud_types",
+        "allowlisted",
+        "reason",
+        "override",
+        "is_excluded",
+    ],
+)
+
+
+def rows_statement(pseudonym_ids: Collection[int]) -> bulkwrite.Statement:
+    """The statement of :func:`rows_of`, to send with others (read with :func:`rows_from`)."""
+    ids = list(pseudonym_ids)
+    table = connection.ops.quote_name(Hub._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    return (
+        f"SELECT {HUB_ROWS.columns('h')} FROM {table} h WHERE h.pseudonym_id IN ({marks})",  # noqa: S608
+        ids,
+    )
+
+
+def rows_from(rows: Iterable[Sequence[Any]]) -> dict[int, Hub]:
+    return {hub.pseudonym_id: hub for hub in HUB_ROWS.instances(rows)}
+
+
 def rows_of(pseudonym_ids: Collection[int]) -> dict[int, Hub]:
     """The hub rows of these identifiers (watched or excluded ones; most have none)."""
-    return {h.pseudonym_id: h for h in Hub.objects.filter(pseudonym_id__in=list(pseudonym_ids))}
+    if not pseudonym_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(*rows_statement(pseudonym_ids))
+        return rows_from(cursor.fetchall())
 
 
 def count_change(

@@ -21,7 +21,7 @@ writers anyway (IMMEDIATE transactions).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,16 +34,18 @@ from ketenwacht.cases.bulkwrite import Statement
 from ketenwacht.cases.components import Identity, assign_identities, partition
 from ketenwacht.cases.config import priority_weights
 from ketenwacht.cases.constants import STATE_WEIGHT, ClusterEventKind, ClusterState
-from ketenwacht.cases.models import Cluster, ClusterEvent, Membership, Report, ReportLink
+from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Membership, Report, ReportLink
 
 LOCK_NAMESPACE = 4242100  # first key of two-key advisory locks: the cases domain
 LOCK_GLOBAL = 0  # second key: the whole linking (shared by changes, exclusive for rebuilds)
 
 
-def lock_for_change(pseudonym_ids: Iterable[int], *, then: Statement | None = None) -> None:
+def lock_for_change(
+    pseudonym_ids: Iterable[int], *, then: Sequence[Statement] = ()
+) -> list[list[tuple[Any, ...]]]:
     """Hold (shared) the linking lock and one lock per identifier, in a fixed order; then run
-    ``then`` (a statement and its parameters) in the same round trip, if given."""
-    statements = [] if then is None else [then]
+    the statements ``then`` in the same round trip, and return their rows (one list each)."""
+    statements = list(then)
     if connection.vendor == "postgresql":
         keys = sorted({(pid % 2_147_483_646) + 1 for pid in pseudonym_ids})
         # The select list is evaluated left to right, so the order holds.
@@ -53,9 +55,11 @@ def lock_for_change(pseudonym_ids: Iterable[int], *, then: Statement | None = No
         for key in keys:
             params += [LOCK_NAMESPACE, key]
         statements.insert(0, (f"SELECT {', '.join(calls)}", params))
-    if statements:
-        with connection.cursor() as cursor:
-            bulkwrite.execute_in_order(cursor, statements)
+    if not statements:
+        return []
+    with connection.cursor() as cursor:
+        results = bulkwrite.fetch_in_order(cursor, statements)
+    return results[len(results) - len(then) :]
 
 
 def lock_for_rebuild() -> None:
@@ -105,17 +109,21 @@ def add_report(
         ["report", "pseudonym", "role"],
         [(report.pk, pid, (roles or {}).get(pid, "")) for pid in ids],
     )
-    lock_for_change(ids, then=links)
-    tracked = hubs.rows_of(ids)
-    # Excluded hubs are left out before reading who names the identifiers: thousands of
-    # links each, and they link nothing (if one stops being a hub now, the recompute below
-    # reads what it needs). Watched identifiers that link (a hub row, not excluded: more
-    # reports than the tracking threshold, or an analyst's override) keep their counters in
-    # that row, and every report naming one is in one cluster, so one of those reports
-    # tells which: reading all their links made the slowest adds (3–16 ms at 1M reports).
-    reachable = [pid for pid in ids if not (pid in tracked and tracked[pid].is_excluded)]
-    reached = _reach([pid for pid in reachable if pid not in tracked])
-    _reach_watched([pid for pid in reachable if pid in tracked], report.pk, reached)
+    # One round trip (PostgreSQL) for the locks, the links, the identifiers' hub rows and
+    # who else names them: each statement is a cheap index probe, so the add's time went
+    # mostly to waiting for replies, one per statement (and far more when the machine is
+    # busy and the server must be scheduled for each).
+    _links, hub_rows, reach_rows, watched_rows = lock_for_change(
+        ids,
+        then=[
+            links,
+            hubs.rows_statement(ids),
+            _reach_statement(ids),
+            _watched_statement(ids, report.pk),
+        ],
+    )
+    tracked = hubs.rows_from(hub_rows)
+    reached = _reach_from(reach_rows, watched_rows)
     flips = hubs.count_change(
         ids,
         report.fraud_type,
@@ -195,14 +203,15 @@ def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -
             created_at=now,
         )
         return Change(touched={cluster.pk}, summarised={cluster.pk: cluster})
+    facts = summary.facts_in_memory(report)
+    if len(cluster_ids) == 1 and not singles and facts is not None:
+        return _grow_alone(report, facts, min(cluster_ids), now=now)
     clusters = list(Cluster.objects.select_for_update().filter(pk__in=cluster_ids).order_by("pk"))
     survivor = max(clusters, key=lambda c: (STATE_WEIGHT.get(c.state, 0), c.report_count, -c.pk))
     absorbed = [c for c in clusters if c.pk != survivor.pk]
     if absorbed:
         Membership.objects.filter(cluster_id__in=[c.pk for c in absorbed]).update(cluster=survivor)
-    alone = not absorbed and not singles  # the common add: one report grows one cluster
-    if not alone:
-        enter(newcomers, survivor.pk)
+    enter(newcomers, survivor.pk)
     events = []
     if singles:  # older single reports joined too (the new report shows in the timeline itself)
         events.append(
@@ -246,16 +255,43 @@ def _join(report: Report, linking: list[int], reach: _Reach, *, now: datetime) -
         change.reopen.add(survivor.pk)
     if not absorbed:
         # Only new reports joined: update the stored summary instead of reading the cluster.
-        # When the new report joins alone, its membership row goes in the same round trip as
-        # the summary's read (which must see it).
-        summary.grow(
-            survivor,
-            newcomers,
-            now=now,
-            facts=summary.facts_in_memory(report),
-            first=enter_statement([report.pk], survivor.pk) if alone else None,
-        )
+        summary.grow(survivor, newcomers, now=now)
         change.summarised[survivor.pk] = survivor
+    return change
+
+
+# Every field of a cluster: the locked row becomes the ``Cluster`` the summary and routing use.
+CLUSTER_ROWS = bulkwrite.ModelRows(Cluster, [f.name for f in Cluster._meta.concrete_fields])
+
+
+def _grow_alone(
+    report: Report, facts: tuple[Any, ...], cluster_id: int, *, now: datetime
+) -> Change:
+    """The common add: the report joins one cluster on its own. The cluster's lock (with its
+    row), the membership row and the summary's read (victim known? the new median) go as
+    one message: each needs nothing from the one before it but its effect."""
+    table = connection.ops.quote_name(Cluster._meta.db_table)
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    lock = f"SELECT {CLUSTER_ROWS.columns('c')} FROM {table} c WHERE c.id = %s{for_update}"  # noqa: S608
+    with connection.cursor() as cursor:
+        locked, _entered, (seen,) = bulkwrite.fetch_in_order(
+            cursor,
+            [
+                (lock, [cluster_id]),
+                enter_statement([report.pk], cluster_id),
+                summary.one_newcomer_statement(cluster_id, report.pk, report.victim_key),
+            ],
+        )
+    (cluster,) = CLUSTER_ROWS.instances(locked)
+    summary.grow_one(cluster, facts, seen, now=now)
+    change = Change(
+        touched={cluster.pk},
+        grew={cluster.pk},
+        known={cluster.pk: (cluster.state, cluster.unit_id)},
+        summarised={cluster.pk: cluster},
+    )
+    if cluster.state == ClusterState.CLOSED:
+        change.reopen.add(cluster.pk)
     return change
 
 
@@ -268,60 +304,71 @@ class _Reach:
     singles: dict[int, set[int]] = field(default_factory=dict)
 
 
-def _reach(pseudonym_ids: list[int]) -> _Reach:
-    """Who names these identifiers (the new report's links included), in one statement.
+def _reach_statement(pseudonym_ids: list[int]) -> Statement:
+    """Who names these identifiers (the new report's links included), leaving out those
+    with a hub row: excluded hubs link nothing, watched ones are read by
+    :func:`_watched_statement`.
 
-    Grouped by cluster (and single report), so a large cluster naming an identifier in
-    hundreds of reports comes back as one row. The caller leaves out identifiers that are
-    excluded hubs. The counts feed the hub counters (``hubs.count_change(totals=…)``), the
-    clusters and singles the join.
+    The identifiers come as a ``VALUES`` list filtered against the hub table before the
+    links are joined, so an excluded hub's thousands of links are never read, and the
+    statement needs no earlier read of the hub rows (it goes in the same message). Grouped
+    by cluster (and single report), so a large cluster naming an identifier in hundreds of
+    reports comes back as one row. The counts feed the hub counters
+    (``hubs.count_change(totals=…)``), the clusters and singles the join.
     """
-    found = _Reach()
-    if not pseudonym_ids:
-        return found
     q = connection.ops.quote_name
     link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
-    marks = ", ".join(["%s"] * len(pseudonym_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT l.pseudonym_id, m.cluster_id, "  # noqa: S608
-            f"CASE WHEN m.cluster_id IS NULL THEN l.report_id END, COUNT(*) "
-            f"FROM {link_table} l LEFT JOIN {member_table} m ON m.report_id = l.report_id "
-            f"WHERE l.pseudonym_id IN ({marks}) GROUP BY 1, 2, 3",
-            pseudonym_ids,
-        )
-        for pid, cluster_id, single, count in cursor.fetchall():
-            found.totals[pid] = found.totals.get(pid, 0) + count
-            if cluster_id is not None:
-                found.clusters.setdefault(pid, set()).add(cluster_id)
-            else:
-                found.singles.setdefault(pid, set()).add(single)
-    return found
-
-
-def _reach_watched(pseudonym_ids: list[int], report_id: int, found: _Reach) -> None:
-    """Add to ``found`` the cluster (or single report) of one other report naming each of
-    these linking identifiers, one index probe each, in one statement. Their totals are not
-    needed: ``hubs.count_change`` takes them from the hub rows."""
-    if not pseudonym_ids:
-        return
-    q = connection.ops.quote_name
-    link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
-    one = (
-        f"SELECT %s, r.report_id, r.cluster_id FROM (SELECT l.report_id, m.cluster_id "  # noqa: S608
-        f"FROM {link_table} l LEFT JOIN {member_table} m ON m.report_id = l.report_id "
-        f"WHERE l.pseudonym_id = %s AND l.report_id <> %s LIMIT 1) r"
+    hub_table = q(Hub._meta.db_table)
+    values = ", ".join(["(CAST(%s AS BIGINT))"] * len(pseudonym_ids))
+    return (
+        f"WITH ids(p) AS (VALUES {values}) "  # noqa: S608
+        f"SELECT l.pseudonym_id, m.cluster_id, "
+        f"CASE WHEN m.cluster_id IS NULL THEN l.report_id END, COUNT(*) "
+        f"FROM ids JOIN {link_table} l ON l.pseudonym_id = ids.p "
+        f"LEFT JOIN {member_table} m ON m.report_id = l.report_id "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {hub_table} h WHERE h.pseudonym_id = ids.p) "
+        f"GROUP BY 1, 2, 3",
+        list(pseudonym_ids),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join([one] * len(pseudonym_ids)),
-            [value for pid in pseudonym_ids for value in (pid, pid, report_id)],
-        )
-        for pid, other, cluster_id in cursor.fetchall():
-            if cluster_id is not None:
-                found.clusters.setdefault(pid, set()).add(cluster_id)
-            else:
-                found.singles.setdefault(pid, set()).add(other)
+
+
+def _watched_statement(pseudonym_ids: list[int], report_id: int) -> Statement:
+    """For each of these identifiers that is watched (a hub row, not excluded: more reports
+    than the tracking threshold, or an analyst's override): one other report naming it, and
+    its cluster. Every report naming a linking identifier is in one cluster, so one report
+    tells which; reading all their links made the slowest adds. Their totals are not needed:
+    ``hubs.count_change`` takes them from the hub rows."""
+    q = connection.ops.quote_name
+    link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
+    hub_table = q(Hub._meta.db_table)
+    marks = ", ".join(["%s"] * len(pseudonym_ids))
+    return (
+        f"SELECT w.pid, w.other, m.cluster_id FROM (SELECT h.pseudonym_id AS pid, "  # noqa: S608
+        f"(SELECT l.report_id FROM {link_table} l WHERE l.pseudonym_id = h.pseudonym_id "
+        f"AND l.report_id <> %s LIMIT 1) AS other FROM {hub_table} h "
+        f"WHERE h.pseudonym_id IN ({marks}) AND NOT h.is_excluded) w "
+        f"LEFT JOIN {member_table} m ON m.report_id = w.other WHERE w.other IS NOT NULL",
+        [report_id, *pseudonym_ids],
+    )
+
+
+def _reach_from(
+    reach_rows: Iterable[Sequence[Any]], watched_rows: Iterable[Sequence[Any]]
+) -> _Reach:
+    """The rows of :func:`_reach_statement` and :func:`_watched_statement` as a ``_Reach``."""
+    found = _Reach()
+    for pid, cluster_id, single, count in reach_rows:
+        found.totals[pid] = found.totals.get(pid, 0) + count
+        if cluster_id is not None:
+            found.clusters.setdefault(pid, set()).add(cluster_id)
+        else:
+            found.singles.setdefault(pid, set()).add(single)
+    for pid, other, cluster_id in watched_rows:
+        if cluster_id is not None:
+            found.clusters.setdefault(pid, set()).add(cluster_id)
+        else:
+            found.singles.setdefault(pid, set()).add(other)
+    return found
 
 
 # --- removing -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ per ``victim_key`` (a victim may report to the police and through the intake).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -238,38 +238,31 @@ def facts_in_memory(report: Report) -> tuple[Any, ...] | None:
     )
 
 
-def _one_newcomer(
-    cluster_id: int,
-    report_id: int,
-    victim_key: str,
-    count: int,
-    *,
-    first: bulkwrite.Statement | None = None,
-) -> tuple[bool, int]:
-    """Whether the victim is already in the cluster, and the median damage: one statement
-    (the victim's few reports by the victim-key index, the median by offset in the
-    membership's ``(cluster, damage)`` index), after ``first`` if given."""
+def one_newcomer_statement(cluster_id: int, report_id: int, victim_key: str) -> bulkwrite.Statement:
+    """One report joins a cluster (its membership row written just before): whether its
+    victim is already in the cluster, and the two damages around the new median — one
+    statement (the victim's few reports by the victim-key index, the median by offset in the
+    membership's ``(cluster, damage)`` index).
+
+    The offset comes from the cluster row's stored report count (the count before this
+    report, the row locked by the caller), not from a value read earlier: so the statement
+    goes in the same message as the cluster's lock and the membership row (one round trip).
+    Read the row with :func:`grow_one`.
+    """
     reports = connection.ops.quote_name(Report._meta.db_table)
     members = connection.ops.quote_name(Membership._meta.db_table)
-    # The middle one or two damages in one walk of the index (LIMIT 1 or 2).
+    clusters = connection.ops.quote_name(Cluster._meta.db_table)
+    # The middle one or two damages of count = report_count + 1 in one walk of the index:
+    # LIMIT 2 - count % 2 OFFSET (count - 1) // 2.
     sql = (
         f"SELECT EXISTS (SELECT 1 FROM {reports} r JOIN {members} m ON m.report_id = r.id "  # noqa: S608
         f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), MIN(d), MAX(d) "
         f"FROM (SELECT damage_cents AS d FROM {members} WHERE cluster_id = %s "
-        f"ORDER BY damage_cents LIMIT %s OFFSET %s) middle"
+        f"ORDER BY damage_cents "
+        f"LIMIT (SELECT 2 - (report_count + 1) %% 2 FROM {clusters} WHERE id = %s) "
+        f"OFFSET (SELECT report_count / 2 FROM {clusters} WHERE id = %s)) middle"
     )
-    params: list[Any] = [
-        victim_key,
-        cluster_id,
-        report_id,
-        cluster_id,
-        2 - count % 2,
-        (count - 1) // 2,
-    ]
-    with connection.cursor() as cursor:
-        bulkwrite.execute_in_order(cursor, [*([first] if first else []), (sql, params)])
-        known, low, high = cursor.fetchone()
-    return bool(known), round((low + high) / 2) if count % 2 == 0 else int(low)
+    return sql, [victim_key, cluster_id, report_id, cluster_id, cluster_id, cluster_id]
 
 
 def _newcomers(
@@ -314,38 +307,43 @@ def _newcomers(
     return newcomers, known, round((low + high) / 2) if count % 2 == 0 else int(low)
 
 
-def grow(
-    cluster: Cluster,
-    newcomer_ids: Collection[int],
-    *,
-    now: datetime,
-    facts: tuple[Any, ...] | None = None,
-    first: bulkwrite.Statement | None = None,
-) -> None:
-    """Add reports to a cluster's stored summary without reading its other reports.
+def grow(cluster: Cluster, newcomer_ids: Collection[int], *, now: datetime) -> None:
+    """Add reports to a cluster's stored summary without reading its other reports (their
+    membership rows written; ``cluster`` locked by the caller).
 
     The same result as ``summarise`` over all reports (a victim's first report gives the
     region and age; growth counts reports from the last 7 and 30 days, which the daily
-    refresh moves along the calendar). ``cluster`` must be locked by the caller; ``facts``
-    (``facts_in_memory``) spares a query when one report joins; ``first`` (one joining
-    report only): a statement to run before the summary's read, in the same round trip —
-    the newcomer's membership row, which the read must see.
+    refresh moves along the calendar).
     """
+    newcomers, known, median = _newcomers(
+        cluster.pk, sorted(newcomer_ids), cluster.report_count + len(newcomer_ids)
+    )
+    _grow_by(cluster, newcomers, known, median, now=now)
+
+
+def grow_one(
+    cluster: Cluster, facts: tuple[Any, ...], seen: Sequence[Any], *, now: datetime
+) -> None:
+    """``grow`` for one report (``facts_in_memory``), with the row ``seen`` of its
+    :func:`one_newcomer_statement`, run after the cluster's lock and the membership row."""
+    is_known, low, high = seen
+    count = cluster.report_count + 1
+    median = round((low + high) / 2) if count % 2 == 0 else int(low)
+    _grow_by(cluster, [facts], {facts[5]} if is_known else set(), median, now=now)
+
+
+def _grow_by(
+    cluster: Cluster,
+    newcomers: list[tuple[Any, ...]],
+    known: set[str],
+    median: int,
+    *,
+    now: datetime,
+) -> None:
+    """Count the newcomers (``FACT_COLUMNS``; ``known``: their victims already in the
+    cluster) into the stored summary and write it."""
     today = timezone.localdate(now)
     week, month = today - timedelta(days=7), today - timedelta(days=30)
-    if facts is not None and len(newcomer_ids) == 1:
-        (report_id,) = newcomer_ids
-        newcomers = [facts]
-        is_known, median = _one_newcomer(
-            cluster.pk, report_id, facts[5], cluster.report_count + 1, first=first
-        )
-        known = {facts[5]} if is_known else set()
-    else:
-        if first is not None:
-            raise ValueError("a first statement goes with one joining report only")
-        newcomers, known, median = _newcomers(
-            cluster.pk, sorted(newcomer_ids), cluster.report_count + len(newcomer_ids)
-        )
     fraud_types = dict(cluster.fraud_types)
     regions = dict(cluster.regions)
     for damage, seen_on, reported_on, region, age_band, victim_key, fraud_type in newcomers:

@@ -7,7 +7,6 @@ breadth-first search over the same links says, with hubs decided on the final co
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -356,11 +355,12 @@ def test_summarise_equals_the_reference(rows: list[summary.ReportFacts]) -> None
 
 
 def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> None:
-    """The incremental add's fast path, counted: lock and links, who names the identifiers,
-    hub rows, the cluster locked, membership with victim and median, summary (PostgreSQL
-    sends the lock with the links and the membership with the summary's read as one message
-    each; SQLite needs no lock and runs them apart). Routing that keeps the unit writes
-    nothing. Guards against a query creeping into the hot path."""
+    """The incremental add's fast path, counted: lock, links, hub rows and who names the
+    identifiers (their clusters; one other report of a watched one); the cluster locked,
+    membership, victim and median; the summary written. PostgreSQL sends the first four and
+    the next three as one message each (three round trips in all); SQLite needs no lock and
+    runs them apart. Routing that keeps the unit writes nothing. Guards against a query
+    creeping into the hot path."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -378,7 +378,7 @@ def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> Non
         change = linking.add_report(report, [iban])
         services.clusters_after_change(change, now=timezone.now())
     assert change.summarised.keys() == {cluster.pk}
-    expected = 6 if connection.vendor == "postgresql" else 7
+    expected = 3 if connection.vendor == "postgresql" else 8
     assert len(queries) <= expected, [q["sql"][:80] for q in queries]
     assert_memberships_consistent()
 
@@ -386,7 +386,12 @@ def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> Non
 def test_an_add_naming_an_excluded_hub_does_not_read_the_hubs_links(
     small_hubs: dict[str, Any],
 ) -> None:
-    """A hub is named by thousands of reports: the add reads its hub row, never its links."""
+    """A hub is named by thousands of reports: the add reads its hub row, never its links.
+
+    The statement that reads who names the identifiers filters them against the hub table
+    before it joins the links (on PostgreSQL at bench scale, ``EXPLAIN`` shows the anti-join
+    on the identifier list under the link index scan); here: it returns rows for the other
+    identifier only, though the hub's links are there."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -400,9 +405,11 @@ def test_an_add_naming_an_excluded_hub_does_not_read_the_hubs_links(
     report = ReportFactory.create()
     with CaptureQueriesContext(connection) as queries:
         change = linking.add_report(report, [hub, other])
-    reads = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
-    assert len(reads) == 1
-    named = re.search(r"l\.pseudonym_id IN \(([^)]*)\)", reads[0])
-    assert named is not None and named.group(1).replace(" ", "") == str(other)
+    # One grouped read of the links: the hub's counters come from its row, not a count.
+    assert len([q for q in queries if "GROUP BY" in q["sql"]]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(*linking._reach_statement([hub, other]))
+        named = {row[0] for row in cursor.fetchall()}
+    assert named == {other}
     assert not change.touched  # the hub links nothing; nobody else names the other one
     assert Hub.objects.get(pseudonym_id=hub).report_count == 9
