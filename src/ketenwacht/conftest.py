@@ -22,6 +22,15 @@ from ketenwacht.browser_testing import (  # noqa: F401  (browser fixtures, defin
 from ketenwacht.partners.tests.factories import make_user
 
 
+@pytest.fixture(autouse=True)
+def _catalogue_of_this_test() -> None:
+    """Each test reads the fraud types its own database holds: a rolled-back test's rows
+    must not linger in the process's copy of the catalogue (``knowledge.selectors``)."""
+    from ketenwacht.knowledge.selectors import forget_catalogue
+
+    forget_catalogue()
+
+
 @pytest.fixture
 def login_client(db: None) -> Callable[..., Client]:
     """A client logged in as a fresh user with ``role`` who has passed the second factor."""

@@ -5,6 +5,9 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 urlpatterns = [
+    # The API first: its hot paths (the checks) then resolve without walking every page's
+    # pattern. No page route starts with api/v1/, so the order changes no match.
+    path("api/v1/", include("ketenwacht.api.urls")),
     path("", include("ketenwacht.web.urls")),
     path("", include("ketenwacht.ops.urls")),
     path("portal/", include("ketenwacht.partners.urls")),
@@ -23,7 +26,6 @@ urlpatterns = [
     path("portal/stats/", include("ketenwacht.stats.urls")),
     path("statistieken/", include("ketenwacht.stats.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("api/v1/", include("ketenwacht.api.urls")),
     path("taxii2/", include("ketenwacht.alerts.exchange.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,10 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from ketenwacht.api.views import problem_type_view
 
 urlpatterns = [
+    path("", include("ketenwacht.identifiers.api.urls")),  # first: the checks are the hot path
     path("", include("ketenwacht.partners.api.urls")),
     path("", include("ketenwacht.audit.api.urls")),
     path("", include("ketenwacht.knowledge.api.urls")),
-    path("", include("ketenwacht.identifiers.api.urls")),
     path("", include("ketenwacht.privatecheck.api_urls")),
     path("", include("ketenwacht.intake.api.urls")),
     path("", include("ketenwacht.alerts.api.urls")),

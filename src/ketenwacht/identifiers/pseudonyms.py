@@ -12,13 +12,14 @@ separate key; the associated data binds a ciphertext to its kind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import hmac
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -89,8 +90,38 @@ def forget_keys() -> None:
         _cache.clear()
 
 
+_BLOCK_SIZE = 64  # SHA-256's block size, the HMAC pad length
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_states(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states that have absorbed ``key ^ ipad`` and ``key ^ opad`` (RFC 2104).
+
+    HMAC spends most of a short message's time on these two key blocks; ``hmac.new`` (and
+    OpenSSL 3 behind ``hmac.digest``) redo them for every message. Copying the absorbed
+    states instead gives the same digest at less than half the cost, which every check and
+    every ingested sighting pays once per key version.
+    """
+    if len(key) > _BLOCK_SIZE:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK_SIZE, b"\0")
+    inner = hashlib.sha256(key.translate(_IPAD))
+    outer = hashlib.sha256(key.translate(_OPAD))
+    return inner, outer
+
+
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
 def digest(kind: str, value: str, *, key: bytes) -> bytes:
-    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+    """``HMAC-SHA256(key, kind + ":" + value)``."""
+    inner_state, outer_state = _keyed_states(key)
+    inner = inner_state.copy()
+    inner.update(f"{kind}:{value}".encode())
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return outer.digest()
 
 
 def digests_by_version(kind: str, value: str, ring: KeyRing | None = None) -> dict[int, bytes]:

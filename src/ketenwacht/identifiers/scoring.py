@@ -79,8 +79,8 @@ class Score:
 
 def decay_weight(last_seen: datetime, *, now: datetime, half_life_days: float) -> float:
     """``0.5 ** (age / half-life)``; sightings dated (slightly) in the future weigh 1."""
-    age_days = max(0.0, (now - last_seen).total_seconds() / SECONDS_PER_DAY)
-    return math.pow(0.5, age_days / half_life_days)
+    age_days = (now - last_seen).total_seconds() / SECONDS_PER_DAY
+    return math.pow(0.5, age_days / half_life_days) if age_days > 0.0 else 1.0
 
 
 def merge_thresholds(agreement_thresholds: Iterable[Mapping[str, float]]) -> dict[str, float]:
@@ -109,12 +109,13 @@ def measures_for(rows: Iterable[AggregateRow], *, kind: str, now: datetime) -> d
     police_reports = 0.0
     for row in rows:
         weight = decay_weight(row.last_seen, now=now, half_life_days=half_life)
-        per_org[row.organisation_id] = max(per_org.get(row.organisation_id, 0.0), weight)
-        if row.confidence in CONFIRMING:
-            confirmed_per_org[row.organisation_id] = max(
-                confirmed_per_org.get(row.organisation_id, 0.0), weight
-            )
-        if row.confidence == Confidence.POLICE_REPORT:
+        organisation = row.organisation_id
+        if weight > per_org.get(organisation, -1.0):
+            per_org[organisation] = weight
+        confidence = row.confidence
+        if confidence in CONFIRMING and weight > confirmed_per_org.get(organisation, -1.0):
+            confirmed_per_org[organisation] = weight
+        if confidence == _POLICE_REPORT:
             police_reports += row.count * weight
     return {
         "organisations": sum(per_org.values()),
@@ -127,6 +128,7 @@ def measures_for(rows: Iterable[AggregateRow], *, kind: str, now: datetime) -> d
 _RULES = tuple((name, *name.split("_", 1)) for name in DEFAULT_THRESHOLDS)
 _CONFIDENCES = tuple(confidence.value for confidence in Confidence)
 _LEVELS_HIGH_FIRST = tuple(reversed(LEVEL_ORDER[1:]))
+_POLICE_REPORT = Confidence.POLICE_REPORT.value
 
 
 def level_for(
@@ -136,7 +138,8 @@ def level_for(
     met: list[str] = []
     levels: set[str] = set()
     for name, level, measure in _RULES:  # one pass: this runs for every listed value checked
-        if _rule_met(measures.get(measure, 0.0), thresholds.get(name, 0.0)):
+        threshold = thresholds.get(name, 0.0)
+        if threshold > 0 and _rule_met(measures.get(measure, 0.0), threshold):
             met.append(name)
             levels.add(level)
     for level in _LEVELS_HIGH_FIRST:
@@ -167,23 +170,38 @@ def score(
         level = cap_level(level, DISPUTED_LEVEL_CAP)
     if allowlisted is not None:
         level, rules = Level.NONE, []
+    # One pass for what the answer shows; this runs for every listed value checked.
     counts = dict.fromkeys(_CONFIDENCES, 0)
+    organisations: set[int] = set()
+    fraud_types: set[str] = set()
+    sightings = 0
+    first_seen = last_seen = None
     for row in rows:
         counts[row.confidence] = counts.get(row.confidence, 0) + row.count
+        organisations.add(row.organisation_id)
+        fraud_types.add(row.fraud_type)
+        sightings += row.count
+        if first_seen is None or row.first_seen < first_seen:
+            first_seen = row.first_seen
+        if last_seen is None or row.last_seen > last_seen:
+            last_seen = row.last_seen
     return Score(
         level=level,
-        organisations=len({row.organisation_id for row in rows}),
-        sightings=sum(row.count for row in rows),
+        organisations=len(organisations),
+        sightings=sightings,
         counts=counts,
-        fraud_types=sorted({row.fraud_type for row in rows}),
-        first_seen=min((row.first_seen for row in rows), default=None),
-        last_seen=max((row.last_seen for row in rows), default=None),
+        fraud_types=sorted(fraud_types),
+        first_seen=first_seen,
+        last_seen=last_seen,
         open_disputes=open_disputes,
-        measures={name: round(value, 3) for name, value in measures.items()},
+        measures={
+            "organisations": round(measures["organisations"], 3),
+            "confirmed": round(measures["confirmed"], 3),
+            "police_reports": round(measures["police_reports"], 3),
+        },
         rules=rules,
         allowlisted=allowlisted,
-        reported_by_actor=actor_organisation_id is not None
-        and any(row.organisation_id == actor_organisation_id for row in rows),
+        reported_by_actor=actor_organisation_id in organisations,
     )
 
 

@@ -65,9 +65,10 @@ def _digest_index(
 ) -> dict[tuple[int, bytes], ValueKey]:
     """Every ``(version, digest)`` a value may be stored under, mapped back to the value."""
     index: dict[tuple[int, bytes], ValueKey] = {}
-    for kind, value in keys:
-        for version, digest in pseudonyms.digests_by_version(kind, value, ring).items():
-            index[(version, digest)] = (kind, value)
+    digest = pseudonyms.digest
+    for version, key in ring.pseudonym_keys.items():
+        for value_key in keys:
+            index[(version, digest(value_key[0], value_key[1], key=key))] = value_key
     return index
 
 
@@ -97,7 +98,11 @@ def _aggregated_rows(
         lookup.allowlist_rows = _pg_results([allowlist])[0]
     for number, chunk in enumerate(chunks):
         if postgresql:
-            statements = [_aggregate_statement(chunk, group_ids, now), _disputes_statement(chunk)]
+            digest_array = _bytea_array(chunk)  # both statements read the same digests
+            statements = [
+                _aggregate_statement(digest_array, group_ids, now),
+                _disputes_statement(digest_array),
+            ]
             if number == 0 and allowlist is not None:
                 statements.append(allowlist)
             results = _pg_results(statements)
@@ -215,10 +220,11 @@ def _text_array(values: Iterable[str]) -> str:
 
 
 def _aggregate_statement(
-    digests: Sequence[bytes], group_ids: frozenset[int] | None, now: datetime
+    digest_array: str, group_ids: frozenset[int] | None, now: datetime
 ) -> tuple[str, list[Any]]:
-    """PostgreSQL: ``_AGGREGATE_SQL`` for these digests, and its parameters."""
-    params: list[Any] = [_bytea_array(digests), now]
+    """PostgreSQL: ``_AGGREGATE_SQL`` for the digests of ``digest_array`` (a
+    ``_bytea_array`` literal), and its parameters."""
+    params: list[Any] = [digest_array, now]
     groups = ""
     if group_ids is not None:
         groups, params = " AND s.sharing_group_id = ANY(%s)", [*params, list(group_ids)]
@@ -241,8 +247,11 @@ def _with_times(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     ]
 
 
-def _disputes_statement(digests: Sequence[bytes]) -> tuple[str, list[Any]]:
-    return _DISPUTES_SQL, [_bytea_array(digests), _text_array(sorted(DISPUTE_OPEN_STATUSES))]
+def _disputes_statement(digest_array: str) -> tuple[str, list[Any]]:
+    return _DISPUTES_SQL, [digest_array, _OPEN_STATUSES_ARRAY]
+
+
+_OPEN_STATUSES_ARRAY = _text_array(sorted(DISPUTE_OPEN_STATUSES))
 
 
 def _aggregate_chunk(
@@ -251,7 +260,8 @@ def _aggregate_chunk(
     """``(pseudonym id, key version, digest, organisation, group, confidence, fraud type,
     count, first seen, last seen)`` of the unexpired sightings of these digests."""
     if connection.vendor == "postgresql":
-        return _with_times(_pg_results([_aggregate_statement(digests, group_ids, now)])[0])
+        statement = _aggregate_statement(_bytea_array(digests), group_ids, now)
+        return _with_times(_pg_results([statement])[0])
     query = Sighting.objects.filter(pseudonym__digest__in=digests, expires_at__gt=now)
     if group_ids is not None:
         query = query.filter(sharing_group_id__in=group_ids)
@@ -319,12 +329,18 @@ def open_dispute_counts(pseudonym_ids: Collection[int]) -> dict[int, int]:
     return {row["pseudonym_id"]: row["open"] for row in rows}
 
 
+# Kinds whose registrable domain is also looked up: an official domain covers its addresses
+# (and, where the entry says so, its URLs).
+_COVERED_BY_DOMAIN = frozenset({"url", "email"})
+
+
 def _allowlist_candidates(canonical: Canonical) -> list[tuple[str, str, bool]]:
     """``(kind, value, via_url)`` entries that would cover this value."""
     candidates = [(canonical.kind, canonical.value, False)]
-    registrable = canonical.detail.get("registrable_domain")
-    if canonical.kind in ("url", "email") and registrable:
-        candidates.append(("domain", str(registrable), canonical.kind == "url"))
+    if canonical.kind in _COVERED_BY_DOMAIN:
+        registrable = canonical.detail.get("registrable_domain")
+        if registrable:
+            candidates.append(("domain", str(registrable), canonical.kind == "url"))
     return candidates
 
 
@@ -348,10 +364,14 @@ _ALLOWLIST_SQL = (
 
 
 def _allowlist_wanted(canonicals: Sequence[Canonical]) -> dict[str, set[str]]:
+    """``kind -> values`` of every allowlist entry that could cover one of the values."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for canonical in canonicals:
-        for kind, value, _via_url in _allowlist_candidates(canonical):
-            wanted[kind].add(value)
+        # The values themselves: most checked values are numbers and accounts, no domains.
+        wanted[canonical.kind].add(canonical.value)
+        if canonical.kind in _COVERED_BY_DOMAIN:
+            for kind, value, _via_url in _allowlist_candidates(canonical)[1:]:
+                wanted[kind].add(value)
     return wanted
 
 
@@ -382,13 +402,22 @@ def _allowlist_entries(
 
 
 def allowlist_hits(
-    canonicals: Sequence[Canonical], *, rows: Iterable[tuple[Any, ...]] | None = None
+    canonicals: Sequence[Canonical],
+    *,
+    rows: Iterable[tuple[Any, ...]] | None = None,
+    wanted: dict[str, set[str]] | None = None,
 ) -> dict[ValueKey, AllowlistHit]:
-    """Official owners of the given values, in one query (none when ``rows`` are given)."""
-    wanted = _allowlist_wanted(canonicals)
+    """Official owners of the given values, in one query (none when ``rows`` are given).
+
+    ``wanted``: ``_allowlist_wanted(canonicals)`` when the caller made it already.
+    """
+    if wanted is None:
+        wanted = _allowlist_wanted(canonicals)
     if not wanted:
         return {}
     entries = _allowlist_entries(wanted, rows)
+    if not entries:  # the common case: none of the values is official
+        return {}
     hits: dict[ValueKey, AllowlistHit] = {}
     for canonical in canonicals:
         for kind, value, via_url in _allowlist_candidates(canonical):
@@ -452,7 +481,9 @@ def evidence_for(
         if lookup.disputes is not None
         else open_dispute_counts({f.pseudonym_id for rows in found.values() for f in rows})
     )
-    allowlisted = allowlist_hits(canonicals, rows=lookup.allowlist_rows) if wanted else {}
+    allowlisted = (
+        allowlist_hits(canonicals, rows=lookup.allowlist_rows, wanted=wanted) if wanted else {}
+    )
     organisation_id = actor.organisation.pk if actor.organisation is not None else None
     scores: dict[ValueKey, Score] = {}
     thresholds_for: dict[frozenset[int], dict[str, float]] = {}

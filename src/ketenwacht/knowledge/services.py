@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -34,7 +33,6 @@ from ketenwacht.knowledge.constants import (
     EVIDENCE_LINKS_MAX,
     FALLBACK_FRAUD_TYPE,
     FRAUD_TYPE_CODE_RE,
-    FRAUD_TYPES_CACHE_KEY,
     PROPOSABLE_ITEM_TYPES,
     STAGE_ORDER,
     TAG_MAX,
@@ -71,6 +69,7 @@ from ketenwacht.knowledge.models import (
     WorkingGroupMember,
     WorkingGroupTask,
 )
+from ketenwacht.knowledge.selectors import forget_catalogue
 from ketenwacht.knowledge.uploads import check_upload
 from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
@@ -82,14 +81,10 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-def _clear_catalogue_cache() -> None:
-    cache.delete(FRAUD_TYPES_CACHE_KEY)
-
-
 def _after_write() -> None:
     # Clear now and again after commit: a reader between the two may have cached old rows.
-    _clear_catalogue_cache()
-    transaction.on_commit(_clear_catalogue_cache)
+    forget_catalogue()
+    transaction.on_commit(forget_catalogue)
 
 
 def fraud_type_check(fraud_type: FraudType) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
-
-from ketenwacht.knowledge.constants import FRAUD_TYPES_CACHE_KEY
+from ketenwacht.knowledge.selectors import forget_catalogue
 
 
 def clear_catalogue_cache(**_kwargs: Any) -> None:
-    cache.delete(FRAUD_TYPES_CACHE_KEY)
+    forget_catalogue()

@@ -22,6 +22,19 @@ def test_digest_is_hmac_sha256_of_kind_and_canonical_value() -> None:
     assert len(digest) == pseudonyms.DIGEST_SIZE
 
 
+@pytest.mark.parametrize("key_size", [0, 1, 32, 63, 64, 65, 200])
+@pytest.mark.parametrize("value", ["", "+31612345678", "é" * 100, "x" * 1000])
+def test_digest_equals_the_standard_library_hmac_for_any_key_length(
+    key_size: int, value: str
+) -> None:
+    # The digest reuses SHA-256 states that absorbed the padded key (RFC 2104): keys longer
+    # than a block are hashed first, shorter ones zero-padded, exactly as ``hmac`` does.
+    key = bytes(range(key_size))
+    expected = hmac.new(key, f"phone:{value}".encode(), hashlib.sha256).digest()
+    assert pseudonyms.digest("phone", value, key=key) == expected
+    assert pseudonyms.digest("phone", value, key=key) == expected  # states are not consumed
+
+
 def test_equal_inputs_meet_in_one_pseudonym() -> None:
     spellings = ["NL91 ABNA 0417 1643 00", "nl91abna0417164300", "NL91-ABNA-0417-1643-00"]
     digests = {

@@ -61,3 +61,17 @@ def test_catalogue_sees_rows_written_outside_the_services() -> None:
     assert "qr_code" in [entry["code"] for entry in selectors.fraud_type_catalogue()]
     added.delete()
     assert "qr_code" not in [entry["code"] for entry in selectors.fraud_type_catalogue()]
+
+
+def test_catalogue_is_held_in_the_process_only_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    from ketenwacht.knowledge.constants import FRAUD_TYPES_CACHE_KEY
+
+    first = selectors.fraud_type_catalogue()
+    # Another process edits a fraud type: it clears the shared cache, not this process's copy.
+    cache.set(FRAUD_TYPES_CACHE_KEY, first[:1], 300)
+    assert selectors.fraud_type_catalogue() == first  # no round trip to the shared cache
+    later = selectors.time.monotonic() + selectors.FRAUD_TYPES_LOCAL_SECONDS + 0.5
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
+    assert selectors.fraud_type_catalogue() == first[:1]  # the edit shows within the bound
