@@ -86,6 +86,16 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+def next_id_statement(model: type[models.Model]) -> Statement:
+    """A statement whose one row is a fresh primary key of ``model`` (as ``allocate_ids``), to
+    send with others: a row can then be written together with the rows that point at it."""
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        return "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table]
+    # SQLite: the transaction holds the write lock (IMMEDIATE), so max(id) + 1 is ours.
+    return f"SELECT COALESCE(MAX(id), 0) + 1 FROM {connection.ops.quote_name(table)}", []  # noqa: S608
+
+
 def insert_rows(
     model: type[models.Model],
     fields: Sequence[str],
@@ -260,10 +270,17 @@ class ModelRows:
 
     def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
         self.model = model
+        self.names = list(fields)
         self.fields = _prepare(model, fields)
         self.attnames = [field.attname for field in self.fields]
         self._converters: dict[str, list[list[Any]]] = {}  # per database vendor
         self._select_lists: dict[str, str] = {}
+
+    def insert_statement(self, instance: models.Model) -> Statement:
+        """An ``INSERT`` of these fields of ``instance`` (as ``save(force_insert=True)`` with
+        its primary key set, without the ORM's per-field work), to send with others."""
+        values = [getattr(instance, attname) for attname in self.attnames]
+        return insert_values_statement(self.model, self.names, [values])
 
     def columns(self, alias: str) -> str:
         """The select list, columns qualified with the table's alias in the statement."""
@@ -333,9 +350,16 @@ def update_one(
 ) -> None:
     """``UPDATE … SET`` these fields of one row (what ``save(update_fields=…)`` does, without
     the ORM's per-field work on the incremental path)."""
-    sql, converters = _update_one_statement(model, tuple(fields), connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_prep_row(converters, values), pk])
+        cursor.execute(*update_one_statement(model, pk, fields, values))
+
+
+def update_one_statement(
+    model: type[models.Model], pk: Any, fields: Sequence[str], values: Sequence[Any]
+) -> Statement:
+    """The statement of :func:`update_one` and its parameters, to send with others."""
+    sql, converters = _update_one_statement(model, tuple(fields), connection.vendor)
+    return sql, [*_prep_row(converters, values), pk]
 
 
 @functools.cache

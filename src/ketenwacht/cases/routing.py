@@ -423,13 +423,30 @@ def route(
         now=moment,
         actor_user_id=actor_user.pk if actor_user is not None else None,
     )
-    write_decisions(outcome.decisions)
-    bulkwrite.update_many(
-        Cluster,
-        ["unit", "updated_at"],
-        [(cid, unit_id, moment) for cid, unit_id in outcome.moved.items()],
-    )
+    _write(outcome, now=moment)
     return len(outcome.decisions)
+
+
+def _write(outcome: Plan, *, now: datetime) -> None:
+    """The history rows and the clusters' new units. The few of an incremental change (a new
+    cluster is routed on every such add) go as one message; many through the bulk writes."""
+    moves = [(cid, unit_id, now) for cid, unit_id in outcome.moved.items()]
+    if len(outcome.decisions) + len(moves) >= bulkwrite.SMALL:
+        write_decisions(outcome.decisions)
+        bulkwrite.update_many(Cluster, ["unit", "updated_at"], moves)
+        return
+    statements = [
+        bulkwrite.update_one_statement(Cluster, cid, ["unit", "updated_at"], values)
+        for cid, *values in moves
+    ]
+    if outcome.decisions:
+        statements.insert(
+            0,
+            bulkwrite.insert_values_statement(RoutingDecision, DECISION_FIELDS, outcome.decisions),
+        )
+    if statements:
+        with connection.cursor() as cursor:
+            bulkwrite.execute_in_order(cursor, statements)
 
 
 def _last_advice(cluster_ids: list[int]) -> dict[int, int]:

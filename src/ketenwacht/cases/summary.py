@@ -192,11 +192,29 @@ def facts_of(cluster_ids: Collection[int]) -> dict[int, list[ReportFacts]]:
     return by_cluster
 
 
-def facts_of_reports(report_ids: Collection[int]) -> list[tuple[Any, ...]]:
-    """``FACT_COLUMNS`` of these reports, in id order (one statement)."""
-    return list(
-        Report.objects.filter(pk__in=list(report_ids)).order_by("pk").values_list(*FACT_COLUMNS)
+def facts_statement(report_ids: Collection[int]) -> bulkwrite.Statement:
+    """``FACT_COLUMNS`` of these reports, in id order, as one plain statement to send with
+    others (read the rows with :func:`facts_from`)."""
+    q = connection.ops.quote_name
+    reports, units = q(Report._meta.db_table), q(Unit._meta.db_table)
+    ids = sorted(report_ids)
+    marks = ", ".join(["%s"] * len(ids))
+    return (
+        f"SELECT r.damage_cents, r.seen_on, r.reported_on, u.code, r.age_band, "  # noqa: S608
+        f"r.victim_key, r.fraud_type FROM {reports} r LEFT JOIN {units} u ON u.id = r.region_id "
+        f"WHERE r.id IN ({marks}) ORDER BY r.id",
+        ids,
     )
+
+
+def facts_from(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The rows of :func:`facts_statement` as the ORM gives them (dates; "" for no region)."""
+    facts: list[tuple[Any, ...]] = []
+    for damage, seen_on, reported_on, region, age, victim, fraud in rows:
+        if isinstance(seen_on, str):  # SQLite may return dates as text
+            seen_on, reported_on = date.fromisoformat(seen_on), date.fromisoformat(reported_on)
+        facts.append((damage, seen_on, reported_on, region or "", age, victim, fraud))
+    return facts
 
 
 def write(summaries: Mapping[int, Summary], *, now: datetime) -> None:

@@ -383,6 +383,35 @@ def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> Non
     assert_memberships_consistent()
 
 
+def test_two_single_reports_forming_a_cluster_cost_a_fixed_handful_of_statements() -> None:
+    """One add in ten at bench scale makes a new cluster of single reports: after the first
+    message (locks, links, hub rows, who names the identifiers), the facts with a fresh
+    cluster id, then the cluster, memberships and event, then routing's history row and unit
+    — four round trips on PostgreSQL; SQLite runs the same statements one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketenwacht.cases import linking, services
+    from ketenwacht.cases.tests.factories import ReportFactory
+
+    warm, iban = make_pseudonyms(2)
+    add([warm])
+    add([warm])  # routing's rules and units are read (and cached) here
+    first = add([iban])
+    report = ReportFactory.create()
+    with CaptureQueriesContext(connection) as queries:
+        change = linking.add_report(report, [iban])
+        services.clusters_after_change(change, now=timezone.now())
+    cluster = cluster_of(first.pk)
+    assert cluster_of(report.pk) == cluster and cluster.unit_id is not None
+    assert change.summarised.keys() == {cluster.pk}
+    expected = 4 if connection.vendor == "postgresql" else 11
+    assert len(queries) <= expected, [q["sql"][:80] for q in queries]
+    assert ClusterEvent.objects.filter(cluster=cluster, kind=ClusterEventKind.CREATED).count() == 1
+    _assert_stored_summaries_are_fresh()
+    assert_memberships_consistent()
+
+
 def test_an_add_naming_an_excluded_hub_does_not_read_the_hubs_links(
     small_hubs: dict[str, Any],
 ) -> None:
