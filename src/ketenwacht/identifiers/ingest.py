@@ -7,15 +7,18 @@ batches, ``COPY`` into a temporary staging table followed by set-based merges.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from psycopg.types.string import BytesBinaryDumper
 
 from ketenwacht.errors import DomainError
 from ketenwacht.identifiers import pseudonyms
@@ -66,12 +69,13 @@ class ItemError:
         return {"index": self.index, "ok": False, "error": error}
 
 
-@dataclass
+@dataclass(slots=True)
 class PreparedSighting:
     """A valid item, ready to write."""
 
     index: int
     canonical: Canonical
+    key: tuple[str, str]  # (kind, canonical value): one pseudonym per key
     digests: dict[int, bytes]
     fraud_type: str
     role: str
@@ -85,9 +89,14 @@ class PreparedSighting:
     pseudonym_id: int | None = None
     sighting_id: int | None = None
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.canonical.kind, self.canonical.value
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What a group's agreement says for one kind, decided once per batch."""
+
+    agreement: DataSharingAgreement
+    retention: timedelta
+    keep_raw: bool
 
 
 @dataclass
@@ -102,6 +111,12 @@ class IngestContext:
     agreements: dict[int, DataSharingAgreement] = field(default_factory=dict)
     # kind -> the group its items go to when they name none (or why none), filled lazily.
     default_groups: dict[str, SharingGroup | ItemProblem] = field(default_factory=dict)
+    # (group id, kind) -> the agreement's terms for the kind (or why there are none), lazily.
+    terms: dict[tuple[int, str], _Terms | ItemProblem] = field(default_factory=dict)
+    latest_observed_at: datetime = field(init=False)  # now plus the allowed clock skew
+
+    def __post_init__(self) -> None:
+        self.latest_observed_at = self.now + timedelta(minutes=OBSERVED_AT_CLOCK_SKEW_MINUTES)
 
     @classmethod
     def load(cls, organisation: Organisation, *, now: datetime) -> IngestContext:
@@ -166,10 +181,10 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
             field="role",
         )
     confidence = _choice(item, "confidence", _CONFIDENCES, default=_DEFAULT_CONFIDENCE)
-    observed_at = _observed_at(item.get("observed_at"), now=context.now)
+    observed_at = _observed_at(item.get("observed_at"), context)
     group = _group(item.get("sharing_group"), canonical.kind, context)
-    agreement = context.agreements[group.pk]
-    expires_at = observed_at + timedelta(days=_retention_days(agreement, canonical.kind))
+    terms = _terms(group, canonical.kind, context)
+    expires_at = observed_at + terms.retention
     if expires_at <= context.now:
         raise ItemProblem(
             "already_expired",
@@ -180,6 +195,7 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
     return PreparedSighting(
         index=index,
         canonical=canonical,
+        key=(canonical.kind, canonical.value),
         digests=pseudonyms.digests_by_version(canonical.kind, canonical.value, context.ring),
         fraud_type=fraud_type,
         role=role,
@@ -187,8 +203,8 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
         observed_at=observed_at,
         expires_at=expires_at,
         group_id=group.pk,
-        agreement=agreement,
-        keep_raw=bool(agreement.raw_value_roles),
+        agreement=terms.agreement,
+        keep_raw=terms.keep_raw,
         display_hint=pseudonyms.display_hint(canonical),
     )
 
@@ -216,6 +232,8 @@ def _choice(
     item: Mapping[str, Any], name: str, allowed: frozenset[str], default: str | None = None
 ) -> str:
     value = item.get(name, default)
+    if value in allowed:  # the common case first: one set lookup
+        return str(value)
     if value in (None, ""):
         raise ItemProblem("required", f"'{name}' is verplicht. / '{name}' is required.", field=name)
     if value not in allowed:
@@ -227,9 +245,9 @@ def _choice(
     return str(value)
 
 
-def _observed_at(raw: Any, *, now: datetime) -> datetime:
+def _observed_at(raw: Any, context: IngestContext) -> datetime:
     if raw in (None, ""):
-        return now
+        return context.now
     moment = (
         raw if isinstance(raw, datetime) else parse_datetime(raw) if isinstance(raw, str) else None
     )
@@ -239,9 +257,9 @@ def _observed_at(raw: Any, *, now: datetime) -> datetime:
             "Tijdstip moet ISO 8601 zijn. / The time must be ISO 8601.",
             field="observed_at",
         )
-    if timezone.is_naive(moment):
+    if moment.utcoffset() is None:  # timezone.is_naive, without the call
         moment = timezone.make_aware(moment)
-    if moment > now + timedelta(minutes=OBSERVED_AT_CLOCK_SKEW_MINUTES):
+    if moment > context.latest_observed_at:
         raise ItemProblem(
             "observed_in_future",
             "Tijdstip ligt in de toekomst. / The time lies in the future.",
@@ -318,6 +336,22 @@ def _require_allowed(group: SharingGroup, kind: str, context: IngestContext) -> 
             f"of '{group.slug}' does not allow kind '{kind}'.",
             field="kind",
         )
+
+
+def _terms(group: SharingGroup, kind: str, context: IngestContext) -> _Terms:
+    """The agreement's terms for ``kind`` in ``group`` (the same for every such item)."""
+    found = context.terms.get((group.pk, kind))
+    if found is None:
+        agreement = context.agreements[group.pk]
+        try:
+            retention = timedelta(days=_retention_days(agreement, kind))
+            found = _Terms(agreement, retention, keep_raw=bool(agreement.raw_value_roles))
+        except ItemProblem as problem:
+            found = problem
+        context.terms[(group.pk, kind)] = found
+    if isinstance(found, ItemProblem):
+        raise ItemProblem(found.code, found.detail, found.field)
+    return found
 
 
 def _retention_days(agreement: DataSharingAgreement, kind: str) -> int:
@@ -533,8 +567,11 @@ _STAGE_COLUMNS = (
 def _allocate_sighting_ids(cursor: Any, count: int) -> list[int]:
     """Reserve ids from the table's sequence so each item learns its sighting id."""
     table = Sighting._meta.db_table
+    # The sequence is looked up once: ``nextval(pg_get_serial_sequence(…))`` per row resolves
+    # the name for every id (70 ms per 10,000 instead of 7).
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        "WITH seq AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS id) "
+        "SELECT nextval(seq.id) FROM seq, generate_series(1, %s)",
         [table, count],
     )
     return [row[0] for row in cursor.fetchall()]
@@ -544,19 +581,18 @@ def _stage_rows(
     prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing
 ) -> Iterable[tuple[Any, ...]]:
     current = ring.current_version
-    keep = raw_values_to_keep_by_key(prepared)
-    ciphertexts: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+    encrypt = _raw_encrypter(ring)
+    # The item that keeps each value's raw value longest carries its ciphertext.
+    sealed = {
+        item.index: encrypt(item.canonical.kind, item.canonical.value)
+        for item in raw_values_to_keep_by_key(prepared).values()
+    }
+    no_raw = (None, None)
     for item in prepared:
-        nonce = ciphertext = None
-        if item.keep_raw and keep.get(item.key) is item:
-            if item.key not in ciphertexts:
-                ciphertexts[item.key] = pseudonyms.encrypt_raw(
-                    item.canonical.kind, item.canonical.value, ring
-                )
-            nonce, ciphertext = ciphertexts[item.key]
+        nonce, ciphertext = sealed.get(item.index, no_raw)
         yield (
             item.sighting_id,
-            item.canonical.kind,
+            item.key[0],
             current,
             item.digests[current],
             item.display_hint,
@@ -570,6 +606,22 @@ def _stage_rows(
             nonce,
             ciphertext,
         )
+
+
+def _raw_encrypter(ring: pseudonyms.KeyRing) -> Any:
+    """``pseudonyms.encrypt_raw`` for a whole batch: the cipher (a third of one value's cost)
+    and the associated data per kind are set up once; same format, a fresh nonce each."""
+    aead = AESGCM(ring.encryption_key)
+    associated: dict[str, bytes] = {}
+
+    def encrypt(kind: str, value: str) -> tuple[bytes, bytes]:
+        data = associated.get(kind)
+        if data is None:
+            data = associated[kind] = pseudonyms._associated_data(kind)
+        nonce = os.urandom(pseudonyms.NONCE_SIZE)
+        return nonce, aead.encrypt(nonce, value.encode(), data)
+
+    return encrypt
 
 
 def raw_values_to_keep_by_key(
@@ -591,13 +643,9 @@ def write_copy(
     batch_id: uuid.UUID,
     ring: pseudonyms.KeyRing,
 ) -> None:
-    """COPY the batch into a temporary table, then three set-based merges (PostgreSQL)."""
+    """COPY the batch into a temporary table, then one set-based merge (PostgreSQL)."""
     upgrade_old_versions(prepared, ring)
-    pseudonym_table = Pseudonym._meta.db_table
-    sighting_table = Sighting._meta.db_table
-    raw_table = RawValue._meta.db_table
     now = timezone.now()
-    # Table names below come from model metadata, values always go in as parameters (S608).
     with connection.cursor() as cursor:
         for item, sighting_id in zip(
             prepared, _allocate_sighting_ids(cursor, len(prepared)), strict=True
@@ -607,49 +655,80 @@ def write_copy(
         cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
         cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({columns}) ON COMMIT DROP")
         names = ", ".join(name for name, _sql, _copy in _STAGE_COLUMNS)
+        # psycopg's DB-API module registers a Python dumper for bytea; the C one for bytes
+        # halves the COPY's cost in this process.
+        cursor.cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
         with cursor.copy(f"COPY {_STAGE} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([copy_type for _name, _sql, copy_type in _STAGE_COLUMNS])
             for row in _stage_rows(prepared, ring):
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {pseudonym_table} (kind, key_version, digest, display_hint, created_at) "  # noqa: S608
-            f"SELECT DISTINCT ON (digest) kind, key_version, digest, display_hint, %s "
-            f"FROM {_STAGE} ORDER BY digest "
-            f"ON CONFLICT (digest, key_version) DO NOTHING",
-            [now],
-        )
-        # Sightings and raw values in one statement: the raw values take each sighting's
-        # pseudonym from the rows just inserted (joined on the staged sighting id, in memory)
-        # instead of a second probe of the digest index for every item.
-        cursor.execute(
-            f"WITH ins AS (INSERT INTO {sighting_table} (id, pseudonym_id, organisation_id, "  # noqa: S608
-            f"sharing_group_id, agreement_id, kind, fraud_type, role, confidence, source, "
-            f"observed_at, expires_at, created_at, batch_id) "
-            f"SELECT s.sighting_id, p.id, %s, s.sharing_group_id, s.agreement_id, s.kind, "
-            f"s.fraud_type, s.role, s.confidence, %s, s.observed_at, s.expires_at, %s, %s "
-            f"FROM {_STAGE} s JOIN {pseudonym_table} p "
-            f"ON p.digest = s.digest AND p.key_version = s.key_version "
-            f"RETURNING id, pseudonym_id), "
-            f"raw AS (INSERT INTO {raw_table} (pseudonym_id, encryption_key_version, nonce, "
-            f"ciphertext, agreement_id, expires_at, created_at) "
-            f"SELECT DISTINCT ON (i.pseudonym_id) i.pseudonym_id, %s, s.raw_nonce, "
-            f"s.raw_ciphertext, s.agreement_id, s.expires_at, %s "
-            f"FROM ins i JOIN {_STAGE} s ON s.sighting_id = i.id "
-            f"WHERE s.raw_nonce IS NOT NULL ORDER BY i.pseudonym_id, s.expires_at DESC "
-            f"ON CONFLICT (pseudonym_id) DO UPDATE SET "
-            f"agreement_id = CASE WHEN EXCLUDED.expires_at > {raw_table}.expires_at "
-            f"THEN EXCLUDED.agreement_id ELSE {raw_table}.agreement_id END, "
-            f"expires_at = GREATEST({raw_table}.expires_at, EXCLUDED.expires_at) "
-            # A kept value whose expiry does not move is left alone: no new row version.
-            f"WHERE EXCLUDED.expires_at > {raw_table}.expires_at) "
-            f"SELECT id, pseudonym_id FROM ins",
-            [organisation.pk, source, now, batch_id, pseudonyms.ENCRYPTION_KEY_VERSION, now],
+            _merge_statement(),
+            {
+                "organisation": organisation.pk,
+                "source": source,
+                "now": now,
+                "batch": batch_id,
+                "encryption_key_version": pseudonyms.ENCRYPTION_KEY_VERSION,
+            },
         )
         # Every item learns its pseudonym from its own sighting row: no second join.
         pseudonym_of = dict(cursor.fetchall())
     if len(pseudonym_of) != len(prepared):
-        # A pseudonym the batch named was deleted (the retention purge) between the merge
-        # of pseudonyms and the sightings: the service runs the batch once more.
-        raise IntegrityError("a pseudonym of the batch vanished during the merge")
+        # A value of the batch got its pseudonym from a concurrent batch after the merge's
+        # snapshot (the insert skips it, so the sighting has none): the service runs the
+        # batch once more, and then finds it.
+        raise IntegrityError("a pseudonym of the batch was created concurrently")
     for item in prepared:
         item.pseudonym_id = pseudonym_of[item.sighting_id]
+
+
+def _merge_statement() -> str:
+    """Pseudonyms, sightings and raw values from the staged rows, in one statement.
+
+    The staged rows are read once, each looking its pseudonym up in the digest index
+    (``looked``). Only the values found nowhere are inserted (``created``; a concurrent
+    batch's insert of the same value is skipped, the sighting then lacks its pseudonym and
+    ``write_copy`` has the batch run again). Raw values of new pseudonyms are plain inserts
+    (no row can exist for a new id); those of known ones are upserts that extend the expiry,
+    leaving a value whose expiry does not move alone. At most one staged row per value
+    carries a ciphertext (``_stage_rows``), so no upsert meets the same row twice.
+    """
+    pseudonym_table = Pseudonym._meta.db_table
+    sighting_table = Sighting._meta.db_table
+    raw_table = RawValue._meta.db_table
+    raw_columns = (
+        f"INSERT INTO {raw_table} (pseudonym_id, encryption_key_version, nonce, ciphertext, "
+        "agreement_id, expires_at, created_at) "
+    )
+    raw_values = (
+        "%(encryption_key_version)s, l.raw_nonce, l.raw_ciphertext, l.agreement_id, "
+        "l.expires_at, %(now)s "
+    )
+    # Table names come from model metadata; values always go in as parameters (S608).
+    return (
+        f"WITH looked AS (SELECT s.*, p.id AS pseudonym_id FROM {_STAGE} s "  # noqa: S608
+        f"LEFT JOIN {pseudonym_table} p ON p.digest = s.digest AND p.key_version = s.key_version), "
+        f"created AS (INSERT INTO {pseudonym_table} "
+        "(kind, key_version, digest, display_hint, created_at) "
+        "SELECT DISTINCT ON (digest) kind, key_version, digest, display_hint, %(now)s "
+        "FROM looked WHERE pseudonym_id IS NULL ORDER BY digest "
+        "ON CONFLICT (digest, key_version) DO NOTHING RETURNING id, digest), "
+        f"ins AS (INSERT INTO {sighting_table} (id, pseudonym_id, organisation_id, "
+        "sharing_group_id, agreement_id, kind, fraud_type, role, confidence, source, "
+        "observed_at, expires_at, created_at, batch_id) "
+        "SELECT l.sighting_id, coalesce(l.pseudonym_id, c.id), %(organisation)s, "
+        "l.sharing_group_id, l.agreement_id, l.kind, l.fraud_type, l.role, l.confidence, "
+        "%(source)s, l.observed_at, l.expires_at, %(now)s, %(batch)s "
+        "FROM looked l LEFT JOIN created c ON c.digest = l.digest "
+        "WHERE l.pseudonym_id IS NOT NULL OR c.id IS NOT NULL "
+        "RETURNING id, pseudonym_id), "
+        f"raw_new AS ({raw_columns}SELECT c.id, {raw_values}"
+        "FROM looked l JOIN created c ON c.digest = l.digest WHERE l.raw_nonce IS NOT NULL), "
+        f"raw_known AS ({raw_columns}SELECT l.pseudonym_id, {raw_values}"
+        "FROM looked l WHERE l.pseudonym_id IS NOT NULL AND l.raw_nonce IS NOT NULL "
+        "ON CONFLICT (pseudonym_id) DO UPDATE SET "
+        f"agreement_id = EXCLUDED.agreement_id, expires_at = EXCLUDED.expires_at "
+        f"WHERE EXCLUDED.expires_at > {raw_table}.expires_at) "
+        "SELECT id, pseudonym_id FROM ins"
+    )

@@ -15,7 +15,13 @@ from ketenwacht.identifiers import pseudonyms, services
 from ketenwacht.identifiers.constants import MAX_BATCH_ITEMS, Source
 from ketenwacht.identifiers.models import IdempotencyRecord, Pseudonym, RawValue, Sighting
 from ketenwacht.identifiers.tests.conftest import token_actor
-from ketenwacht.identifiers.tests.factories import IBAN, OTHER_IBAN, Circle, make_circle
+from ketenwacht.identifiers.tests.factories import (
+    IBAN,
+    OTHER_IBAN,
+    Circle,
+    make_circle,
+    pseudonym_for,
+)
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Scope
 from ketenwacht.partners.tests.factories import AgreementFactory, OrganisationFactory
@@ -131,6 +137,62 @@ def test_raw_value_expiry_follows_the_longest_sighting(writer: access.Actor) -> 
     services.sightings_ingest(actor=writer, items=[item()])
     assert RawValue.objects.get().expires_at > first
     assert RawValue.objects.count() == 1
+
+
+WRITE_PATHS = [
+    pytest.param(10**6, id="orm"),
+    pytest.param(
+        1,
+        id="copy",
+        marks=pytest.mark.skipif(
+            connection.vendor != "postgresql", reason="COPY is PostgreSQL only"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("copy_threshold", WRITE_PATHS)
+def test_raw_values_are_kept_extended_and_never_shortened_on_both_write_paths(
+    db: None, monkeypatch: pytest.MonkeyPatch, copy_threshold: int
+) -> None:
+    monkeypatch.setattr(services, "COPY_THRESHOLD", copy_threshold)
+    keeping, also_keeping = make_circle(members=1), make_circle(members=1)
+    not_keeping = make_circle(members=1, raw_value_roles=[])
+    now = timezone.now()
+
+    def seen(days_ago: int) -> str:
+        return (now - timedelta(days=days_ago)).isoformat()
+
+    def kept(value: str) -> RawValue:
+        return RawValue.objects.get(pseudonym=pseudonym_for(value))
+
+    year = timedelta(days=365)
+    services.sightings_ingest(actor=token_actor(not_keeping.members[0]), items=[item(OTHER_IBAN)])
+    assert not RawValue.objects.exists()
+
+    # A known value without a raw value gets one; two items of one value keep the later expiry.
+    first = [item(OTHER_IBAN, observed_at=seen(10)), item(observed_at=seen(50))]
+    first.append(item(observed_at=seen(20)))
+    result = services.sightings_ingest(actor=token_actor(keeping.members[0]), items=first)
+    assert result.recorded == 3 and Pseudonym.objects.count() == 2
+    other, raw = kept(OTHER_IBAN), kept(IBAN)
+    assert other.expires_at == now - timedelta(days=10) + year
+    assert raw.expires_at == now - timedelta(days=20) + year
+    assert raw.agreement == keeping.agreement
+    assert pseudonyms.decrypt_raw("iban", raw.nonce, raw.ciphertext) == IBAN
+
+    # An earlier sighting never shortens the expiry; a later one extends it, under its agreement.
+    also = token_actor(also_keeping.members[0])
+    services.sightings_ingest(actor=also, items=[item(observed_at=seen(30))])
+    assert kept(IBAN).expires_at == raw.expires_at and kept(IBAN).agreement == keeping.agreement
+    services.sightings_ingest(
+        actor=also, items=[item(observed_at=seen(5)), item(OTHER_IBAN, observed_at=seen(0))]
+    )
+    assert kept(IBAN).expires_at == now - timedelta(days=5) + year
+    assert kept(IBAN).agreement == also_keeping.agreement
+    assert bytes(kept(IBAN).ciphertext) == bytes(raw.ciphertext)  # extended, not re-encrypted
+    assert kept(OTHER_IBAN).expires_at == now + year
+    assert RawValue.objects.count() == 2 and Sighting.objects.count() == 7
 
 
 def test_agreement_rules_apply_per_item(db: None) -> None:
