@@ -134,6 +134,26 @@ def sqlite_options(database: Any) -> Any:
 
 
 sqlite_options(DATABASES["default"])
+
+
+def postgresql_options(database: Any, *, prepared_statements: bool) -> Any:
+    """Let the identifier lookups run as prepared statements with one generic plan each.
+
+    Django's own cursors bind parameters client-side and never prepare, so this reaches only
+    the statements ``identifiers.selectors`` runs with ``prepare=True``; ``plan_cache_mode``
+    reaches only prepared statements (and PL/pgSQL). Off behind a pooler that cannot carry
+    prepared statements (PgBouncer in transaction mode before 1.21).
+    """
+    if database["ENGINE"] == "django.db.backends.postgresql" and prepared_statements:
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("prepare_threshold", 5)
+        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
+    return database
+
+
+postgresql_options(
+    DATABASES["default"], prepared_statements=env_bool("DATABASE_PREPARED_STATEMENTS", True)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
+import psycopg
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
@@ -161,11 +162,32 @@ _SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
 def _pg_results(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
     """Run several statements in one round trip; the rows of each, in order.
 
-    Django's PostgreSQL cursors bind parameters client-side, so one ``execute`` may hold
-    several statements, sent as one simple-protocol message and run as one (implicit)
-    transaction: ``SET LOCAL`` holds for them only (or to the end of the caller's
-    transaction).
+    Where the connection allows it (``conf.base.postgresql_options``) they go as prepared
+    statements in one pipeline, each with one generic plan: re-planning the aggregation for
+    every single check was most of the database's work for it (1.0–1.2 ms of CPU per lookup
+    against 0.35–0.45 ms prepared, on the 2-core machine). The generic plan probes the digest
+    index for an array of any length, as the serial custom plan does up to LOOKUP_CHUNK.
     """
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        return _pg_results_unprepared(statements)
+    with connection.wrap_database_errors:
+        with raw.pipeline():
+            cursors = []
+            for sql, params in statements:
+                cursor = psycopg.Cursor(raw)  # binds on the server (``%s`` becomes ``$n``)
+                cursor.execute(sql, params, prepare=True)
+                cursors.append(cursor)
+        return [cursor.fetchall() for cursor in cursors]
+
+
+def _pg_results_unprepared(
+    statements: Sequence[tuple[str, Sequence[Any]]],
+) -> list[list[tuple[Any, ...]]]:
+    """Django's cursors bind parameters client-side, so one ``execute`` may hold several
+    statements, sent as one simple-protocol message and run as one (implicit) transaction:
+    ``SET LOCAL`` holds for them only (or to the end of the caller's transaction)."""
     sql = "; ".join([_SERIAL, *(statement for statement, _params in statements)])
     params = [param for _statement, values in statements for param in values]
     results: list[list[tuple[Any, ...]]] = []

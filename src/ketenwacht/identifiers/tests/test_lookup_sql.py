@@ -72,3 +72,46 @@ def test_array_literals_carry_any_text_and_bytes_unchanged(db: None) -> None:
         text_array, bytea_array = cursor.fetchone()
     assert text_array == texts
     assert [bytes(b) for b in bytea_array] == blobs
+
+
+def _lookup_statements(circle: Circle) -> list[tuple[str, list[object]]]:
+    SightingFactory(circle=circle, value=IBAN)
+    ring = pseudonyms.keyring()
+    key = ring.pseudonym_keys[ring.current_version]
+    digest_array = selectors._bytea_array(
+        [pseudonyms.digest(c.kind, c.value, key=key) for c in map(canonicalise, (IBAN, MOBILE))]
+    )
+    return [
+        selectors._aggregate_statement(digest_array, frozenset({circle.group.pk}), timezone.now()),
+        selectors._disputes_statement(digest_array),
+        selectors._allowlist_statement({"iban": {canonicalise(IBAN).value}}),
+    ]
+
+
+def _aggregation_plans() -> tuple[int, int]:
+    """(generic, custom) plans of the prepared aggregation on this connection so far."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) "
+            "FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%GROUP BY s.pseudonym_id%"],
+        )
+        generic, custom = cursor.fetchone()
+    return int(generic), int(custom)
+
+
+def test_lookups_run_prepared_with_one_generic_plan(circle: Circle) -> None:
+    statements = _lookup_statements(circle)
+    generic_before, custom_before = _aggregation_plans()
+    for _ in range(3):
+        selectors._pg_results(statements)
+    generic_after, custom_after = _aggregation_plans()
+    assert generic_after - generic_before == 3  # executed with the generic plan every time
+    assert custom_after == custom_before == 0  # never re-planned for its parameters
+
+
+def test_prepared_and_unprepared_lookups_answer_the_same(circle: Circle) -> None:
+    statements = _lookup_statements(circle)
+    prepared = selectors._pg_results(statements)
+    assert prepared == selectors._pg_results_unprepared(statements)
+    assert len(prepared[0]) == 1  # the listed IBAN; the mobile number is not listed
