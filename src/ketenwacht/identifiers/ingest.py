@@ -92,8 +92,10 @@ class PreparedSighting:
 
 @dataclass(frozen=True, slots=True)
 class _Terms:
-    """What a group's agreement says for one kind, decided once per batch."""
+    """Where an item goes and what the group's agreement says for its kind: the same for
+    every item of a batch naming the same group (or none) with the same kind."""
 
+    group_id: int
     agreement: DataSharingAgreement
     retention: timedelta
     keep_raw: bool
@@ -111,8 +113,8 @@ class IngestContext:
     agreements: dict[int, DataSharingAgreement] = field(default_factory=dict)
     # kind -> the group its items go to when they name none (or why none), filled lazily.
     default_groups: dict[str, SharingGroup | ItemProblem] = field(default_factory=dict)
-    # (group id, kind) -> the agreement's terms for the kind (or why there are none), lazily.
-    terms: dict[tuple[int, str], _Terms | ItemProblem] = field(default_factory=dict)
+    # (named group or None, kind) -> the terms for such items (or why there are none), lazily.
+    terms: dict[tuple[str | None, str], _Terms | ItemProblem] = field(default_factory=dict)
     latest_observed_at: datetime = field(init=False)  # now plus the allowed clock skew
 
     def __post_init__(self) -> None:
@@ -182,8 +184,7 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
         )
     confidence = _choice(item, "confidence", _CONFIDENCES, default=_DEFAULT_CONFIDENCE)
     observed_at = _observed_at(item.get("observed_at"), context)
-    group = _group(item.get("sharing_group"), canonical.kind, context)
-    terms = _terms(group, canonical.kind, context)
+    terms = _terms(item.get("sharing_group"), canonical.kind, context)
     expires_at = observed_at + terms.retention
     if expires_at <= context.now:
         raise ItemProblem(
@@ -202,7 +203,7 @@ def prepare_item(index: int, item: Any, context: IngestContext) -> PreparedSight
         confidence=confidence,
         observed_at=observed_at,
         expires_at=expires_at,
-        group_id=group.pk,
+        group_id=terms.group_id,
         agreement=terms.agreement,
         keep_raw=terms.keep_raw,
         display_hint=pseudonyms.display_hint(canonical),
@@ -338,17 +339,19 @@ def _require_allowed(group: SharingGroup, kind: str, context: IngestContext) -> 
         )
 
 
-def _terms(group: SharingGroup, kind: str, context: IngestContext) -> _Terms:
-    """The agreement's terms for ``kind`` in ``group`` (the same for every such item)."""
-    found = context.terms.get((group.pk, kind))
+def _terms(raw_group: Any, kind: str, context: IngestContext) -> _Terms:
+    """The group (named or the default) and its agreement's terms for ``kind``, or why not."""
+    named = None if raw_group in (None, "") else str(raw_group)
+    found = context.terms.get((named, kind))
     if found is None:
-        agreement = context.agreements[group.pk]
         try:
+            group = _group(raw_group, kind, context)
+            agreement = context.agreements[group.pk]
             retention = timedelta(days=_retention_days(agreement, kind))
-            found = _Terms(agreement, retention, keep_raw=bool(agreement.raw_value_roles))
+            found = _Terms(group.pk, agreement, retention, bool(agreement.raw_value_roles))
         except ItemProblem as problem:
             found = problem
-        context.terms[(group.pk, kind)] = found
+        context.terms[(named, kind)] = found
     if isinstance(found, ItemProblem):
         raise ItemProblem(found.code, found.detail, found.field)
     return found
@@ -675,10 +678,9 @@ def write_copy(
         # Every item learns its pseudonym from its own sighting row: no second join.
         pseudonym_of = dict(cursor.fetchall())
     if len(pseudonym_of) != len(prepared):
-        # A value of the batch got its pseudonym from a concurrent batch after the merge's
-        # snapshot (the insert skips it, so the sighting has none): the service runs the
-        # batch once more, and then finds it.
-        raise IntegrityError("a pseudonym of the batch was created concurrently")
+        # Every sighting finds its pseudonym (looked up or created by the same statement);
+        # should one not, the service runs the batch once more rather than lose it.
+        raise IntegrityError("a sighting of the batch found no pseudonym")
     for item in prepared:
         item.pseudonym_id = pseudonym_of[item.sighting_id]
 
@@ -687,12 +689,15 @@ def _merge_statement() -> str:
     """Pseudonyms, sightings and raw values from the staged rows, in one statement.
 
     The staged rows are read once, each looking its pseudonym up in the digest index
-    (``looked``). Only the values found nowhere are inserted (``created``; a concurrent
-    batch's insert of the same value is skipped, the sighting then lacks its pseudonym and
-    ``write_copy`` has the batch run again). Raw values of new pseudonyms are plain inserts
-    (no row can exist for a new id); those of known ones are upserts that extend the expiry,
-    leaving a value whose expiry does not move alone. At most one staged row per value
-    carries a ciphertext (``_stage_rows``), so no upsert meets the same row twice.
+    (``looked``). Only the values found nowhere are inserted (``created``), with a plain
+    insert: its rows were just looked for, and a concurrent batch that inserts the same value
+    makes it wait and then fail on the unique index (an ``IntegrityError``; the service runs
+    the batch once more and then finds the value). ``ON CONFLICT DO NOTHING`` would probe
+    the index a second time per new value for the same outcome. Raw values of new pseudonyms
+    are plain inserts (no row can exist for a new id); those of known ones are upserts that
+    extend the expiry, and a kept value whose expiry would not move is filtered out before
+    the upsert (which would otherwise lock and so rewrite its row). At most one staged row
+    per value carries a ciphertext (``_stage_rows``), so no upsert meets the same row twice.
     """
     pseudonym_table = Pseudonym._meta.db_table
     sighting_table = Sighting._meta.db_table
@@ -712,8 +717,7 @@ def _merge_statement() -> str:
         f"created AS (INSERT INTO {pseudonym_table} "
         "(kind, key_version, digest, display_hint, created_at) "
         "SELECT DISTINCT ON (digest) kind, key_version, digest, display_hint, %(now)s "
-        "FROM looked WHERE pseudonym_id IS NULL ORDER BY digest "
-        "ON CONFLICT (digest, key_version) DO NOTHING RETURNING id, digest), "
+        "FROM looked WHERE pseudonym_id IS NULL ORDER BY digest RETURNING id, digest), "
         f"ins AS (INSERT INTO {sighting_table} (id, pseudonym_id, organisation_id, "
         "sharing_group_id, agreement_id, kind, fraud_type, role, confidence, source, "
         "observed_at, expires_at, created_at, batch_id) "
@@ -727,6 +731,8 @@ def _merge_statement() -> str:
         "FROM looked l JOIN created c ON c.digest = l.digest WHERE l.raw_nonce IS NOT NULL), "
         f"raw_known AS ({raw_columns}SELECT l.pseudonym_id, {raw_values}"
         "FROM looked l WHERE l.pseudonym_id IS NOT NULL AND l.raw_nonce IS NOT NULL "
+        f"AND NOT EXISTS (SELECT FROM {raw_table} r WHERE r.pseudonym_id = l.pseudonym_id "
+        "AND r.expires_at >= l.expires_at) "
         "ON CONFLICT (pseudonym_id) DO UPDATE SET "
         f"agreement_id = EXCLUDED.agreement_id, expires_at = EXCLUDED.expires_at "
         f"WHERE EXCLUDED.expires_at > {raw_table}.expires_at) "

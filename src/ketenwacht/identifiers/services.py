@@ -262,7 +262,8 @@ def _item_results(
                 "allowlisted": item.key in hits,
             }
         )
-    results.sort(key=lambda result: int(result["index"]))
+    if errors:  # both lists are in input order: without errors there is nothing to merge
+        results.sort(key=lambda result: int(result["index"]))
     return results
 
 
