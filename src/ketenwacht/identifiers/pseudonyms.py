@@ -85,9 +85,11 @@ def keyring() -> KeyRing:
 
 
 def forget_keys() -> None:
-    """Drop the cached key ring (tests, and the rotation command after writing a key)."""
+    """Drop the cached key ring and keyed HMAC states (tests, and the rotation command after
+    writing or retiring a key)."""
     with _lock:
         _cache.clear()
+        _keyed_states.cache_clear()
 
 
 _BLOCK_SIZE = 64  # SHA-256's block size, the HMAC pad length
