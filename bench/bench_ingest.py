@@ -165,9 +165,13 @@ class _RawCopy:
 
     def copy(self, rows: tuple[list[tuple[Any, ...]], ...]) -> None:
         from django.db import transaction
+        from psycopg.types.string import BytesBinaryDumper
 
         pseudonym_rows, sighting_rows, raw_rows = rows
         with transaction.atomic(), self.connection.cursor() as cursor:
+            # The C dumper for bytea, as the service's staging COPY uses (psycopg's DB-API
+            # module registers a Python one): the limit must not pay a cost ingest avoids.
+            cursor.cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
             self._copy(
                 cursor,
                 "identifiers_pseudonym (id, kind, key_version, digest, display_hint, created_at)",
