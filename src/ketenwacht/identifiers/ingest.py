@@ -249,9 +249,16 @@ def _choice(
 def _observed_at(raw: Any, context: IngestContext) -> datetime:
     if raw in (None, ""):
         return context.now
-    moment = (
-        raw if isinstance(raw, datetime) else parse_datetime(raw) if isinstance(raw, str) else None
-    )
+    try:
+        moment = (
+            raw
+            if isinstance(raw, datetime)
+            else parse_datetime(raw)
+            if isinstance(raw, str)
+            else None
+        )
+    except ValueError:  # well formed but no date ("2026-13-01T00:00"): parse_datetime raises
+        moment = None
     if moment is None:
         raise ItemProblem(
             "invalid_datetime",

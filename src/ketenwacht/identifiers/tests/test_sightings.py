@@ -45,6 +45,7 @@ BAD_ITEMS = [
     item(role="caller_number"),  # a phone role for an IBAN
     item(observed_at=(timezone.now() + timedelta(days=2)).isoformat()),
     item(surprise="field"),
+    item(observed_at="2026-13-01T08:00:00+00:00"),  # well formed, but no such month
 ]
 
 
@@ -64,6 +65,7 @@ def test_partial_batch_records_good_items_and_reports_each_bad_one(
         "role_kind_mismatch",
         "observed_in_future",
         "unknown_field",
+        "invalid_datetime",
     ]
     assert Sighting.objects.count() == 2
     ok = [r for r in result.results if r["ok"]]
