@@ -7,14 +7,12 @@ batches, ``COPY`` into a temporary staging table followed by set-based merges.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -591,7 +589,7 @@ def _stage_rows(
     prepared: Sequence[PreparedSighting], ring: pseudonyms.KeyRing
 ) -> Iterable[tuple[Any, ...]]:
     current = ring.current_version
-    encrypt = _raw_encrypter(ring)
+    encrypt = pseudonyms.raw_encrypter(ring)
     # The item that keeps each value's raw value longest carries its ciphertext.
     sealed = {
         item.index: encrypt(item.canonical.kind, item.canonical.value)
@@ -616,22 +614,6 @@ def _stage_rows(
             nonce,
             ciphertext,
         )
-
-
-def _raw_encrypter(ring: pseudonyms.KeyRing) -> Any:
-    """``pseudonyms.encrypt_raw`` for a whole batch: the cipher (a third of one value's cost)
-    and the associated data per kind are set up once; same format, a fresh nonce each."""
-    aead = AESGCM(ring.encryption_key)
-    associated: dict[str, bytes] = {}
-
-    def encrypt(kind: str, value: str) -> tuple[bytes, bytes]:
-        data = associated.get(kind)
-        if data is None:
-            data = associated[kind] = pseudonyms._associated_data(kind)
-        nonce = os.urandom(pseudonyms.NONCE_SIZE)
-        return nonce, aead.encrypt(nonce, value.encode(), data)
-
-    return encrypt
 
 
 def raw_values_to_keep_by_key(

@@ -17,6 +17,7 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,9 +145,23 @@ def _associated_data(kind: str) -> bytes:
 
 def encrypt_raw(kind: str, value: str, ring: KeyRing | None = None) -> tuple[bytes, bytes]:
     """``(nonce, ciphertext)`` of a canonical value; a fresh random nonce each time."""
-    ring = ring or keyring()
-    nonce = os.urandom(NONCE_SIZE)
-    return nonce, AESGCM(ring.encryption_key).encrypt(nonce, value.encode(), _associated_data(kind))
+    return raw_encrypter(ring)(kind, value)
+
+
+def raw_encrypter(ring: KeyRing | None = None) -> Callable[[str, str], tuple[bytes, bytes]]:
+    """``encrypt_raw`` for many values (ingest's batches): the cipher, a third of one value's
+    cost, and the associated data per kind are set up once; a fresh nonce for each value."""
+    aead = AESGCM((ring or keyring()).encryption_key)
+    associated: dict[str, bytes] = {}
+
+    def encrypt(kind: str, value: str) -> tuple[bytes, bytes]:
+        data = associated.get(kind)
+        if data is None:
+            data = associated[kind] = _associated_data(kind)
+        nonce = os.urandom(NONCE_SIZE)
+        return nonce, aead.encrypt(nonce, value.encode(), data)
+
+    return encrypt
 
 
 def decrypt_raw(
