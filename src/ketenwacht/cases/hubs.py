@@ -287,13 +287,11 @@ def count_change(
         hub.allowlisted = hub.allowlisted or pid in allowlisted
         hub.updated_at = timezone.now()
         decide(hub, limits)
-        fields = COUNTER_FIELDS
         if writes is None:
-            hub.save(update_fields=fields)
+            hub.save(update_fields=COUNTER_FIELDS)
         else:
-            writes.append(
-                bulkwrite.update_one_statement(Hub, pid, fields, [getattr(hub, f) for f in fields])
-            )
+            values = [getattr(hub, name) for name in COUNTER_FIELDS]
+            writes.append(bulkwrite.update_one_statement(Hub, pid, COUNTER_FIELDS, values))
         if hub.is_excluded and not was:
             excluded.add(pid)
             excluded_now.add(pid)
