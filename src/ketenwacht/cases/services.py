@@ -184,7 +184,14 @@ def clusters_after_change(change: linking.Change, *, now: datetime) -> None:
         return
     stale = change.touched - set(change.summarised)
     fresh = summary.refresh(stale, now=now) if stale else {}
-    for cluster in Cluster.objects.select_for_update().filter(pk__in=list(change.reopen)):
+    # Most changes reopen nothing: no queryset to compile then (it cost more than the add's
+    # own statements in Python).
+    reopened = (
+        Cluster.objects.select_for_update().filter(pk__in=list(change.reopen))
+        if change.reopen
+        else ()
+    )
+    for cluster in reopened:
         _record_transition(
             cluster,
             ClusterState.TRIAGE,
