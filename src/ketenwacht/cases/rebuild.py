@@ -22,11 +22,13 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from ketenwacht.audit.services import audit_record
@@ -41,9 +43,11 @@ from ketenwacht.cases.models import (
     Membership,
     Report,
     ReportLink,
+    RoutingDecision,
     SuspectLocation,
     Unit,
 )
+from ketenwacht.gcpause import gc_paused
 from ketenwacht.partners.access import SYSTEM, Actor
 
 FETCH = 50_000
@@ -342,7 +346,7 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
     moment = now or timezone.now()
     result = RebuildResult()
     started = time.perf_counter()
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():  # millions of objects, no cycles: see ``gcpause``
         linking.lock_for_rebuild()
         clock = _Clock(result)
         reports = _load_reports()
@@ -423,11 +427,12 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
         )
         clock.lap("routing")
 
-        bulkwrite.insert_rows(
-            Cluster,
-            CLUSTER_FIELDS,
-            _new_cluster_rows(new_ids, summaries, outcome.moved, moment),
-        )
+        with _set_aside_if_worth(Cluster, len(new_ids)):
+            bulkwrite.insert_rows(
+                Cluster,
+                CLUSTER_FIELDS,
+                _new_cluster_rows(new_ids, summaries, outcome.moved, moment),
+            )
         clock.lap("write new clusters")
         result.moved = _write_memberships(moves, targets, reports)
         clock.lap("write memberships")
@@ -461,7 +466,8 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
             now=moment,
         )
         _write_hubs(hub_updates, moment)
-        routing.write_decisions(outcome.decisions)
+        with _set_aside_if_worth(RoutingDecision, len(outcome.decisions)):
+            routing.write_decisions(outcome.decisions)
         clock.lap("write the rest")
         result.seconds = time.perf_counter() - started  # before the commit, for the audit row
         audit_record(
@@ -474,12 +480,6 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
     result.phases["commit"] = time.perf_counter() - started - result.seconds
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _flush_deferred_checks(cursor: Any) -> None:
-    """Run pending deferred foreign-key checks now: they forbid DDL on a table they touch."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _write_memberships(
@@ -516,67 +516,34 @@ def _write_memberships(
     return len(moves)
 
 
+def _set_aside_if_worth(model: type[Model], rows: int) -> AbstractContextManager[None]:
+    """The table's indexes and keys set aside while ``rows`` rows are written, where that
+    pays (``bulkwrite.worth_setting_aside``: a first rebuild's clusters, events and routing
+    rows)."""
+    if bulkwrite.worth_setting_aside(model, rows):
+        return bulkwrite.indexes_and_keys_set_aside(model)
+    return nullcontext()
+
+
 def _rewrite_memberships(targets: list[int | None], reports: _Reports) -> None:
     """Empty the membership table and write every membership again, in report order.
 
-    On PostgreSQL the table is truncated (transactional: a failure restores it) and its
-    secondary index and foreign keys are dropped before the ``COPY`` and built again after
-    it (one sort for the index, one validating join per key), instead of an index entry and
-    a deferred key check per row. The ``COPY`` is ``FREEZE``: the rows are all-visible at
-    once, so the incremental path's index-only lookups (the median by offset) need no vacuum
-    first. The table stays locked until the rebuild commits (pages
-    wait). ``test_linking.py::test_a_large_rebuild_restores_indexes_and_keys`` checks that the
-    definitions come back identical.
+    On PostgreSQL the table is truncated with its secondary index and keys set aside
+    (``bulkwrite.indexes_and_keys_set_aside``): one sort for the index and one validating
+    join per key instead of an index entry and a deferred key check per row. The ``COPY`` is
+    ``FREEZE``: the rows are all-visible at once, so the incremental path's index-only lookups
+    (the median by offset) need no vacuum first.
     """
     rows = (
         (report_id, target, facts[0])
         for report_id, target, facts in zip(reports.ids, targets, reports.facts, strict=True)
         if target is not None
     )
-    fields = ["report", "cluster", "damage_cents"]
-    if connection.vendor != "postgresql":
-        Membership.objects.all().delete()
-        bulkwrite.insert_rows(Membership, fields, rows)
-        return
-    table = Membership._meta.db_table
-    quoted = connection.ops.quote_name(table)
-    with connection.cursor() as cursor:
-        _flush_deferred_checks(cursor)
-        cursor.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-            "FROM pg_index i WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
-            "AND NOT i.indisunique ORDER BY 1",
-            [table],
+    freeze = connection.vendor == "postgresql"
+    with bulkwrite.indexes_and_keys_set_aside(Membership, truncate=True):
+        bulkwrite.insert_rows(
+            Membership, ["report", "cluster", "damage_cents"], rows, freeze=freeze
         )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY 1",
-            [table],
-        )
-        keys = cursor.fetchall()
-        for name, _definition in keys:
-            cursor.execute(
-                f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}"
-            )
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-        cursor.execute(f"TRUNCATE {quoted}")
-    bulkwrite.insert_rows(Membership, fields, rows, freeze=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for name, definition in keys:
-            cursor.execute(
-                f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} "
-                f"{definition}"
-            )
-        # Fresh statistics for the rewritten table and the clusters (mostly new now): with
-        # those of an empty table the planner picks parallel scans for the incremental path's
-        # small lookups (milliseconds each) until autovacuum comes round.
-        cursor.execute(f"ANALYZE {quoted}")
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(Cluster._meta.db_table)}")
 
 
 def _flows(
@@ -628,7 +595,8 @@ def _write_events(
         else:
             rows.append((cluster_id, ClusterEventKind.MERGED_INTO, heir, total, now))
             rows.append((heir, ClusterEventKind.ABSORBED, cluster_id, total, now))
-    bulkwrite.insert_many(ClusterEvent, fields, rows)
+    with _set_aside_if_worth(ClusterEvent, len(rows)):
+        bulkwrite.insert_many(ClusterEvent, fields, rows)
 
 
 def _units_of(cluster_ids: set[int]) -> dict[int, int | None]:

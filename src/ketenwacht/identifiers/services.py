@@ -27,6 +27,7 @@ from ketenwacht.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from ketenwacht.gcpause import gc_paused
 from ketenwacht.identifiers import explain, pseudonyms, ratelimit, signals
 from ketenwacht.identifiers.canonical import KINDS, Canonical, CanonicalError, canonicalise
 from ketenwacht.identifiers.constants import (
@@ -39,7 +40,6 @@ from ketenwacht.identifiers.constants import (
     AllowlistCategory,
     Source,
 )
-from ketenwacht.identifiers.gcpause import gc_paused
 from ketenwacht.identifiers.ingest import (
     IngestContext,
     ItemError,

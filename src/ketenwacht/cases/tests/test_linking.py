@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from hypothesis import HealthCheck, given, note, settings, target
 from hypothesis import strategies as st
@@ -21,7 +22,15 @@ from ketenwacht.cases import hubs, summary
 from ketenwacht.cases.components import partition as pure_partition
 from ketenwacht.cases.config import hub_limits, priority_weights
 from ketenwacht.cases.constants import AGE_65_PLUS, ClusterEventKind, ClusterState
-from ketenwacht.cases.models import Cluster, ClusterEvent, Hub, Membership, Report, ReportLink
+from ketenwacht.cases.models import (
+    Cluster,
+    ClusterEvent,
+    Hub,
+    Membership,
+    Report,
+    ReportLink,
+    RoutingDecision,
+)
 from ketenwacht.cases.priority import PriorityInput
 from ketenwacht.cases.priority import score as priority_score
 from ketenwacht.cases.rebuild import rebuild
@@ -191,28 +200,38 @@ def test_removing_the_bridge_splits_the_cluster() -> None:
     assert ClusterEventKind.SPLIT in kinds
 
 
-def _membership_table_definitions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+SET_ASIDE_TABLES = [Membership, Cluster, ClusterEvent, RoutingDecision]
+
+
+def _table_definitions() -> dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]]:
+    """Index and constraint definitions of the tables a large rebuild sets aside."""
     from django.db import connection
 
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
-            [Membership._meta.db_table],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass ORDER BY 1",
-            [Membership._meta.db_table],
-        )
-        return indexes, cursor.fetchall()
+        for model in SET_ASIDE_TABLES:
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+                [table],
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass ORDER BY 1",
+                [table],
+            )
+            found[table] = (indexes, cursor.fetchall())
+    return found
 
 
 def test_a_large_rebuild_restores_indexes_and_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On PostgreSQL a large move truncates the membership table, drops its secondary index
-    and its keys and builds them again: the definitions come back identical, the keys hold."""
+    """On PostgreSQL a large rebuild truncates the membership table and sets aside the
+    secondary indexes and keys of it and of the clusters, events and routing rows it writes,
+    and builds them again: the definitions come back identical, the keys hold."""
     from django.db import IntegrityError, connection
 
+    from ketenwacht.cases import bulkwrite
     from ketenwacht.cases import rebuild as rebuild_module
     from ketenwacht.cases.tests.factories import ReportFactory
 
@@ -222,19 +241,64 @@ def test_a_large_rebuild_restores_indexes_and_keys(monkeypatch: pytest.MonkeyPat
     reports = [ReportFactory.create() for _ in range(8)]
     for i, report in enumerate(reports):  # links written without linking: all reports single
         ReportLink.objects.create(report=report, pseudonym_id=pool[i % 4])
-    before = _membership_table_definitions()
-    assert any("cluster_id" in definition for _name, definition in before[0])
-    assert sum("FOREIGN KEY" in definition for _name, definition in before[1]) == 2
+    before = _table_definitions()
+    indexes, constraints = before[Membership._meta.db_table]
+    assert any("cluster_id" in definition for _name, definition in indexes)
+    assert sum("FOREIGN KEY" in definition for _name, definition in constraints) == 2
+    for model in SET_ASIDE_TABLES[1:]:  # each has secondary indexes and keys to set aside
+        indexes, constraints = before[model._meta.db_table]
+        assert len(indexes) > 1 and any("FOREIGN KEY" in d for _n, d in constraints)
     monkeypatch.setattr(rebuild_module, "LARGE_MOVE", 0)
+    monkeypatch.setattr(bulkwrite, "SET_ASIDE_FROM", 0)
+    set_aside: list[str] = []
+    original = bulkwrite.indexes_and_keys_set_aside
+
+    def recording(model: type[Model], **kwargs: Any) -> Any:
+        set_aside.append(model._meta.db_table)
+        return original(model, **kwargs)
+
+    monkeypatch.setattr(bulkwrite, "indexes_and_keys_set_aside", recording)
     rebuild()
-    assert _membership_table_definitions() == before
+    assert sorted(set_aside) == sorted(m._meta.db_table for m in SET_ASIDE_TABLES)
+    assert _table_definitions() == before
     assert partition() == _oracle()
     assert len({cluster_of(r.pk).pk for r in reports}) == 4
     assert_memberships_consistent()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.filter(report_id=reports[0].pk).update(cluster_id=10**9)
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for write in (
+        lambda: Membership.objects.filter(report_id=reports[0].pk).update(cluster_id=10**9),
+        lambda: ClusterEvent.objects.update(cluster_id=10**9),
+        lambda: RoutingDecision.objects.update(cluster_id=10**9),
+        lambda: Cluster.objects.update(merged_into_id=10**9),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            write()
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_small_write_keeps_indexes_and_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Few rows, or fewer rows than the table holds already, keep the indexes and keys (an
+    index entry each costs less than building the index again over the whole table)."""
+    from django.db import connection
+
+    from ketenwacht.cases import bulkwrite
+
+    if connection.vendor != "postgresql":
+        assert not bulkwrite.worth_setting_aside(ClusterEvent, 10**9)
+        return
+    monkeypatch.setattr(bulkwrite, "SET_ASIDE_FROM", 3)
+    pool = make_pseudonyms(1)
+    first, _second = add([pool[0]]), add([pool[0]])
+    cluster = cluster_of(first.pk)
+    ClusterEvent.objects.bulk_create(
+        ClusterEvent(cluster=cluster, kind=ClusterEventKind.GREW, report_count=1) for _ in range(5)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {ClusterEvent._meta.db_table}")
+    held = ClusterEvent.objects.count()
+    assert not bulkwrite.worth_setting_aside(ClusterEvent, 2)  # too few
+    assert not bulkwrite.worth_setting_aside(ClusterEvent, held - 1)  # fewer than held
+    assert bulkwrite.worth_setting_aside(ClusterEvent, held)
 
 
 @pytest.mark.parametrize("large", [True, False])

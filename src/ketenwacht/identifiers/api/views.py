@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from ketenwacht.api.problems import problem
 from ketenwacht.api.renderers import FastJSONRenderer
 from ketenwacht.errors import ValidationFailed
+from ketenwacht.gcpause import gc_paused
 from ketenwacht.identifiers import selectors, services
 from ketenwacht.identifiers.api.permissions import PortalPermission, StaffSessionAuthentication
 from ketenwacht.identifiers.api.serializers import (
@@ -36,7 +37,6 @@ from ketenwacht.identifiers.api.serializers import (
     SightingItemSerializer,
 )
 from ketenwacht.identifiers.canonical import KINDS
-from ketenwacht.identifiers.gcpause import gc_paused
 from ketenwacht.identifiers.ingest import ItemError
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Scope

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from ketenwacht.identifiers.gcpause import gc_paused
+from ketenwacht.gcpause import gc_paused
 
 
 def test_paused_inside_and_restored_after() -> None:
