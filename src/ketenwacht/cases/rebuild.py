@@ -347,6 +347,7 @@ def rebuild(*, actor: Actor = SYSTEM, now: datetime | None = None) -> RebuildRes
     result = RebuildResult()
     started = time.perf_counter()
     with gc_paused(), transaction.atomic():  # millions of objects, no cycles: see ``gcpause``
+        _hold_reports_table()
         linking.lock_for_rebuild()
         clock = _Clock(result)
         reports = _load_reports()
@@ -544,6 +545,23 @@ def _rewrite_memberships(targets: list[int | None], reports: _Reports) -> None:
         bulkwrite.insert_rows(
             Membership, ["report", "cluster", "damage_cents"], rows, freeze=freeze
         )
+
+
+def _hold_reports_table() -> None:
+    """Keep new reports out until the rebuild commits (PostgreSQL; reads go on), taken
+    before the linking lock.
+
+    An add writes its report row before it waits for the linking lock; a large rebuild sets
+    the membership's key into the reports table aside, which locks that table exclusively.
+    In the other order each would wait for the other until PostgreSQL's deadlock detector
+    aborted one of them — the police's API call, as a rule
+    (``test_rebuild_concurrency.py``). New reports would wait for the linking lock anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {connection.ops.quote_name(Report._meta.db_table)} IN SHARE MODE"
+            )
 
 
 def _flows(
