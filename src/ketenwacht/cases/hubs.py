@@ -13,6 +13,7 @@ reports, so counting its links on demand is cheap.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -187,12 +188,15 @@ HUB_ROWS = bulkwrite.ModelRows(
 def rows_statement(pseudonym_ids: Collection[int]) -> bulkwrite.Statement:
     """The statement of :func:`rows_of`, to send with others (read with :func:`rows_from`)."""
     ids = list(pseudonym_ids)
+    return _rows_sql(connection.vendor, len(ids)), ids
+
+
+@functools.lru_cache(maxsize=256)
+def _rows_sql(vendor: str, count: int) -> str:
+    """Made once per database vendor and number of identifiers (read on every add)."""
     table = connection.ops.quote_name(Hub._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
-    return (
-        f"SELECT {HUB_ROWS.columns('h')} FROM {table} h WHERE h.pseudonym_id IN ({marks})",  # noqa: S608
-        ids,
-    )
+    marks = ", ".join(["%s"] * count)
+    return f"SELECT {HUB_ROWS.columns('h')} FROM {table} h WHERE h.pseudonym_id IN ({marks})"  # noqa: S608
 
 
 def rows_from(rows: Iterable[Sequence[Any]]) -> dict[int, Hub]:

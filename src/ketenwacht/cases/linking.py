@@ -20,6 +20,7 @@ writers anyway (IMMEDIATE transactions).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,18 +49,29 @@ def lock_for_change(
     statements = list(then)
     if connection.vendor == "postgresql":
         keys = sorted({(pid % 2_147_483_646) + 1 for pid in pseudonym_ids})
-        # The select list is evaluated left to right, so the order holds.
-        calls = ["pg_advisory_xact_lock_shared(%s, %s)"]
-        calls += ["pg_advisory_xact_lock(%s, %s)"] * len(keys)
         params: list[Any] = [LOCK_NAMESPACE, LOCK_GLOBAL]
         for key in keys:
             params += [LOCK_NAMESPACE, key]
-        statements.insert(0, (f"SELECT {', '.join(calls)}", params))
+        statements.insert(0, (_lock_sql(len(keys)), params))
     if not statements:
         return []
     with connection.cursor() as cursor:
         results = bulkwrite.fetch_in_order(cursor, statements)
     return results[len(results) - len(then) :]
+
+
+# The statements of every add are made once per database vendor and number of values:
+# building them (quoting names through the connection proxy) cost more Python than sending.
+SQL_CACHE = 256
+
+
+@functools.lru_cache(maxsize=SQL_CACHE)
+def _lock_sql(count: int) -> str:
+    """The shared lock and ``count`` identifier locks. The select list is evaluated left to
+    right, so the order holds."""
+    calls = ["pg_advisory_xact_lock_shared(%s, %s)"]
+    calls += ["pg_advisory_xact_lock(%s, %s)"] * count
+    return f"SELECT {', '.join(calls)}"
 
 
 def lock_for_rebuild() -> None:
@@ -173,13 +185,17 @@ def enter(report_ids: Collection[int], cluster_id: int) -> None:
 
 def enter_statement(report_ids: Collection[int], cluster_id: int) -> Statement:
     """The membership ``INSERT … SELECT`` of :func:`enter` for at most 2,000 reports."""
+    return _enter_sql(connection.vendor, len(report_ids)), [cluster_id, *sorted(report_ids)]
+
+
+@functools.lru_cache(maxsize=SQL_CACHE)
+def _enter_sql(vendor: str, count: int) -> str:
     member_table = connection.ops.quote_name(Membership._meta.db_table)
     report_table = connection.ops.quote_name(Report._meta.db_table)
-    marks = ", ".join(["%s"] * len(report_ids))
+    marks = ", ".join(["%s"] * count)
     return (
         f"INSERT INTO {member_table} (report_id, cluster_id, damage_cents) "  # noqa: S608
-        f"SELECT id, %s, damage_cents FROM {report_table} WHERE id IN ({marks})",
-        [cluster_id, *sorted(report_ids)],
+        f"SELECT id, %s, damage_cents FROM {report_table} WHERE id IN ({marks})"
     )
 
 
@@ -308,15 +324,12 @@ def _grow_alone(
     """The common add: the report joins one cluster on its own. The cluster's lock (with its
     row), the membership row and the summary's read (victim known? the new median) go as
     one message: each needs nothing from the one before it but its effect."""
-    table = connection.ops.quote_name(Cluster._meta.db_table)
-    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    lock = f"SELECT {CLUSTER_ROWS.columns('c')} FROM {table} c WHERE c.id = %s{for_update}"  # noqa: S608
     with connection.cursor() as cursor:
         *_written, locked, _entered, (seen,) = bulkwrite.fetch_in_order(
             cursor,
             [
                 *first,
-                (lock, [cluster_id]),
+                (_cluster_lock_sql(connection.vendor), [cluster_id]),
                 enter_statement([report.pk], cluster_id),
                 summary.one_newcomer_statement(cluster_id, report.pk, report.victim_key),
             ],
@@ -332,6 +345,14 @@ def _grow_alone(
     if cluster.state == ClusterState.CLOSED:
         change.reopen.add(cluster.pk)
     return change
+
+
+@functools.lru_cache(maxsize=SQL_CACHE)
+def _cluster_lock_sql(vendor: str) -> str:
+    """One cluster's row, locked (where the database locks rows)."""
+    table = connection.ops.quote_name(Cluster._meta.db_table)
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return f"SELECT {CLUSTER_ROWS.columns('c')} FROM {table} c WHERE c.id = %s{for_update}"  # noqa: S608
 
 
 @dataclass
@@ -355,10 +376,15 @@ def _reach_statement(pseudonym_ids: list[int]) -> Statement:
     reports comes back as one row. The counts feed the hub counters
     (``hubs.count_change(totals=…)``), the clusters and singles the join.
     """
+    return _reach_sql(connection.vendor, len(pseudonym_ids)), list(pseudonym_ids)
+
+
+@functools.lru_cache(maxsize=SQL_CACHE)
+def _reach_sql(vendor: str, count: int) -> str:
     q = connection.ops.quote_name
     link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
     hub_table = q(Hub._meta.db_table)
-    values = ", ".join(["(CAST(%s AS BIGINT))"] * len(pseudonym_ids))
+    values = ", ".join(["(CAST(%s AS BIGINT))"] * count)
     return (
         f"WITH ids(p) AS (VALUES {values}) "  # noqa: S608
         f"SELECT l.pseudonym_id, m.cluster_id, "
@@ -366,8 +392,7 @@ def _reach_statement(pseudonym_ids: list[int]) -> Statement:
         f"FROM ids JOIN {link_table} l ON l.pseudonym_id = ids.p "
         f"LEFT JOIN {member_table} m ON m.report_id = l.report_id "
         f"WHERE NOT EXISTS (SELECT 1 FROM {hub_table} h WHERE h.pseudonym_id = ids.p) "
-        f"GROUP BY 1, 2, 3",
-        list(pseudonym_ids),
+        f"GROUP BY 1, 2, 3"
     )
 
 
@@ -377,17 +402,21 @@ def _watched_statement(pseudonym_ids: list[int], report_id: int) -> Statement:
     its cluster. Every report naming a linking identifier is in one cluster, so one report
     tells which; reading all their links made the slowest adds. Their totals are not needed:
     ``hubs.count_change`` takes them from the hub rows."""
+    return _watched_sql(connection.vendor, len(pseudonym_ids)), [report_id, *pseudonym_ids]
+
+
+@functools.lru_cache(maxsize=SQL_CACHE)
+def _watched_sql(vendor: str, count: int) -> str:
     q = connection.ops.quote_name
     link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
     hub_table = q(Hub._meta.db_table)
-    marks = ", ".join(["%s"] * len(pseudonym_ids))
+    marks = ", ".join(["%s"] * count)
     return (
         f"SELECT w.pid, w.other, m.cluster_id FROM (SELECT h.pseudonym_id AS pid, "  # noqa: S608
         f"(SELECT l.report_id FROM {link_table} l WHERE l.pseudonym_id = h.pseudonym_id "
         f"AND l.report_id <> %s LIMIT 1) AS other FROM {hub_table} h "
         f"WHERE h.pseudonym_id IN ({marks}) AND NOT h.is_excluded) w "
-        f"LEFT JOIN {member_table} m ON m.report_id = w.other WHERE w.other IS NOT NULL",
-        [report_id, *pseudonym_ids],
+        f"LEFT JOIN {member_table} m ON m.report_id = w.other WHERE w.other IS NOT NULL"
     )
 
 

@@ -7,6 +7,7 @@ per ``victim_key`` (a victim may report to the police and through the intake).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -267,12 +268,19 @@ def one_newcomer_statement(cluster_id: int, report_id: int, victim_key: str) -> 
     goes in the same message as the cluster's lock and the membership row (one round trip).
     Read the row with :func:`grow_one`.
     """
+    params = [victim_key, cluster_id, report_id, cluster_id, cluster_id, cluster_id]
+    return _one_newcomer_sql(connection.vendor), params
+
+
+@functools.cache
+def _one_newcomer_sql(vendor: str) -> str:
+    """Made once per database vendor (sent on most adds)."""
     reports = connection.ops.quote_name(Report._meta.db_table)
     members = connection.ops.quote_name(Membership._meta.db_table)
     clusters = connection.ops.quote_name(Cluster._meta.db_table)
     # The middle one or two damages of count = report_count + 1 in one walk of the index:
     # LIMIT 2 - count % 2 OFFSET (count - 1) // 2.
-    sql = (
+    return (
         f"SELECT EXISTS (SELECT 1 FROM {reports} r JOIN {members} m ON m.report_id = r.id "  # noqa: S608
         f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), MIN(d), MAX(d) "
         f"FROM (SELECT damage_cents AS d FROM {members} WHERE cluster_id = %s "
@@ -280,7 +288,6 @@ def one_newcomer_statement(cluster_id: int, report_id: int, victim_key: str) -> 
         f"LIMIT (SELECT 2 - (report_count + 1) %% 2 FROM {clusters} WHERE id = %s) "
         f"OFFSET (SELECT report_count / 2 FROM {clusters} WHERE id = %s)) middle"
     )
-    return sql, [victim_key, cluster_id, report_id, cluster_id, cluster_id, cluster_id]
 
 
 def _newcomers(
