@@ -22,6 +22,8 @@ import psycopg
 from django.apps import apps
 from django.db import connection, models
 
+from ketenwacht.prepared import may_prepare, results_in_one_round_trip, rows_of
+
 BATCH = 5000
 SET_ASIDE_FROM = 10_000  # rows from which a write into a table no larger may set its indexes aside
 
@@ -381,24 +383,21 @@ Statement = tuple[str, list[Any]]
 
 
 def execute_in_order(cursor: Any, statements: Sequence[Statement]) -> None:
-    """Run ``statements`` in order, leaving ``cursor`` on the last one's result. On PostgreSQL
-    they go as one simple-protocol message (Django binds parameters client-side), so they
-    cost one round trip; elsewhere one by one."""
-    if connection.vendor != "postgresql":
-        for statement in statements:
-            cursor.execute(*statement)
-        return
-    cursor.execute(
-        "; ".join(sql for sql, _params in statements),
-        [param for _sql, params in statements for param in params],
-    )
-    for _ in statements[1:]:
-        cursor.nextset()
+    """Run ``statements`` in order, in one round trip on PostgreSQL (see
+    :func:`fetch_in_order`); elsewhere one by one."""
+    fetch_in_order(cursor, statements)
 
 
 def fetch_in_order(cursor: Any, statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
-    """Run ``statements`` in order (one round trip on PostgreSQL, as ``execute_in_order``);
-    returns each one's rows (an empty list for a statement that returns none)."""
+    """Run ``statements`` in order; returns each one's rows (an empty list for a statement
+    that returns none).
+
+    On PostgreSQL they cost one round trip: prepared in one pipeline where the connection
+    allows it (``ketenwacht.prepared``: a report joining a cluster spent more of the
+    database's time planning its statements than running them), else as one simple-protocol
+    message (Django binds parameters client-side). Elsewhere one by one on ``cursor``."""
+    if may_prepare():
+        return results_in_one_round_trip(statements)
     results: list[list[tuple[Any, ...]]] = []
     if connection.vendor != "postgresql":
         for statement in statements:
@@ -409,10 +408,11 @@ def fetch_in_order(cursor: Any, statements: Sequence[Statement]) -> list[list[tu
         "; ".join(sql for sql, _params in statements),
         [param for _sql, params in statements for param in params],
     )
+    raw = cursor.cursor  # psycopg's own: see ``rows_of``
     for index in range(len(statements)):
         if index:
-            cursor.nextset()
-        results.append(list(cursor.fetchall()) if cursor.description else [])
+            raw.nextset()
+        results.append(rows_of(raw))
     return results
 
 
@@ -488,18 +488,24 @@ def insert_values_statement(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> Statement:
     """The statement of :func:`insert_values` and its parameters, to send with others."""
-    prepared = _prepare(model, fields)
-    converters = _converters(prepared)
-    table = connection.ops.quote_name(model._meta.db_table)
-    row_marks = "(" + ", ".join(["%s"] * len(prepared)) + ")"
+    head, row_marks, converters = _insert_head(model, tuple(fields), connection.vendor)
     params: list[Any] = []
     for row in rows:
         params.extend(_prep_row(converters, row))
-    sql = (
-        f"INSERT INTO {table} ({', '.join(_columns(prepared))}) "  # noqa: S608
-        f"VALUES {', '.join([row_marks] * len(rows))}"
-    )
-    return sql, params
+    return f"{head}{', '.join([row_marks] * len(rows))}", params
+
+
+@functools.cache
+def _insert_head(
+    model: type[models.Model], fields: tuple[str, ...], vendor: str
+) -> tuple[str, str, list[Converter]]:
+    """``INSERT INTO … VALUES ``, one row's placeholders and the converters, made once per
+    model, fields and database vendor (as ``_update_one_statement``)."""
+    prepared = _prepare(model, fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    head = f"INSERT INTO {table} ({', '.join(_columns(prepared))}) VALUES "  # noqa: S608
+    row_marks = "(" + ", ".join(["%s"] * len(prepared)) + ")"
+    return head, row_marks, _converters(prepared)
 
 
 def update_one(
@@ -508,7 +514,7 @@ def update_one(
     """``UPDATE … SET`` these fields of one row (what ``save(update_fields=…)`` does, without
     the ORM's per-field work on the incremental path)."""
     with connection.cursor() as cursor:
-        cursor.execute(*update_one_statement(model, pk, fields, values))
+        execute_in_order(cursor, [update_one_statement(model, pk, fields, values)])
 
 
 def update_one_statement(

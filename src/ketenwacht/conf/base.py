@@ -137,12 +137,13 @@ sqlite_options(DATABASES["default"])
 
 
 def postgresql_options(database: Any, *, prepared_statements: bool) -> Any:
-    """Let the identifier lookups run as prepared statements with one generic plan each.
+    """Let the hot paths' statements run prepared, with one generic plan each.
 
     Django's own cursors bind parameters client-side and never prepare, so this reaches only
-    the statements ``identifiers.selectors`` runs with ``prepare=True``; ``plan_cache_mode``
-    reaches only prepared statements (and PL/pgSQL). Off behind a pooler that cannot carry
-    prepared statements (PgBouncer in transaction mode before 1.21).
+    the statements ``ketenwacht.prepared`` runs (identifier lookups, the cases' incremental
+    linking); ``plan_cache_mode`` reaches only prepared statements (and PL/pgSQL). Off behind
+    a pooler that cannot carry prepared statements (PgBouncer in transaction mode before
+    1.21).
     """
     if database["ENGINE"] == "django.db.backends.postgresql" and prepared_statements:
         options = database.setdefault("OPTIONS", {})

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-import psycopg
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
+from ketenwacht import prepared
 from ketenwacht.errors import NotFoundError
 from ketenwacht.identifiers import pseudonyms
 from ketenwacht.identifiers.canonical import Canonical
@@ -162,24 +162,14 @@ _SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
 def _pg_results(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
     """Run several statements in one round trip; the rows of each, in order.
 
-    Where the connection allows it (``conf.base.postgresql_options``) they go as prepared
-    statements in one pipeline, each with one generic plan: re-planning the aggregation for
-    every single check was most of the database's work for it (1.0–1.2 ms of CPU per lookup
-    against 0.35–0.45 ms prepared, on the 2-core machine). The generic plan probes the digest
+    Where the connection allows it they go as prepared statements in one pipeline, each
+    with one generic plan (``ketenwacht.prepared``): re-planning the aggregation for every
+    single check was most of the database's work for it. The generic plan probes the digest
     index for an array of any length, as the serial custom plan does up to LOOKUP_CHUNK.
     """
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
+    if not prepared.may_prepare():
         return _pg_results_unprepared(statements)
-    with connection.wrap_database_errors:
-        with raw.pipeline():
-            cursors = []
-            for sql, params in statements:
-                cursor = psycopg.Cursor(raw)  # binds on the server (``%s`` becomes ``$n``)
-                cursor.execute(sql, params, prepare=True)
-                cursors.append(cursor)
-        return [cursor.fetchall() for cursor in cursors]
+    return prepared.results_in_one_round_trip(statements)
 
 
 def _pg_results_unprepared(

@@ -506,3 +506,58 @@ def test_an_add_naming_an_excluded_hub_does_not_read_the_hubs_links(
     assert named == {other}
     assert not change.touched  # the hub links nothing; nobody else names the other one
     assert Hub.objects.get(pseudonym_id=hub).report_count == 9
+
+
+def _reach_plans() -> tuple[int, int]:
+    """(generic, custom) plans of the add's prepared reach statement on this connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) "
+            "FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["WITH ids(p) AS (VALUES%"],
+        )
+        generic, custom = cursor.fetchone()
+    return int(generic), int(custom)
+
+
+def test_the_adds_statements_run_prepared_with_one_generic_plan() -> None:
+    """On PostgreSQL the add's messages go as prepared statements in one pipeline each
+    (``ketenwacht.prepared``): from the fifth add on, the reach statement is not planned again
+    for its values."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    pool = make_pseudonyms(8)
+    for pid in pool:  # one identifier each: the same statement text every time
+        add([pid])
+    generic, custom = _reach_plans()
+    assert generic >= 3 and custom == 0
+
+
+@pytest.mark.parametrize("prepare", [True, False])
+def test_prepared_and_unprepared_adds_link_alike(
+    prepare: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a pooler that cannot carry prepared statements (``DATABASE_PREPARED_STATEMENTS
+    =false``) the add's messages go as one simple-protocol message each: the same clusters,
+    memberships and summaries either way."""
+    from django.db import connection
+
+    if not prepare:
+        if connection.vendor != "postgresql":
+            pytest.skip("SQLite never prepares")
+        connection.ensure_connection()
+        monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    a, b, c, d = make_pseudonyms(4)
+    reports = [add([a]), add([a]), add([b]), add([b, c]), add([d])]
+    for _ in range(6):  # past the prepare threshold
+        reports.append(add([c]))
+    reports.append(add([a, c]))  # merges the two clusters
+    assert partition() == _oracle()
+    assert cluster_of(reports[0].pk) == cluster_of(reports[2].pk)
+    assert reports[4].cluster_id is None
+    _assert_stored_summaries_are_fresh()
+    assert_memberships_consistent()
