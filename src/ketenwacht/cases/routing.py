@@ -402,6 +402,14 @@ def write_decisions(decisions: list[tuple[object, ...]]) -> None:
     bulkwrite.insert_many(RoutingDecision, DECISION_FIELDS, decisions)
 
 
+def decisions_statements(decisions: list[tuple[object, ...]]) -> list[bulkwrite.Statement]:
+    """The history rows of a few decisions as one statement to send with others (none for
+    none)."""
+    if not decisions:
+        return []
+    return [bulkwrite.insert_values_statement(RoutingDecision, DECISION_FIELDS, decisions)]
+
+
 def route(
     cluster_ids: Iterable[int],
     *,
@@ -428,8 +436,8 @@ def route(
 
 
 def _write(outcome: Plan, *, now: datetime) -> None:
-    """The history rows and the clusters' new units. The few of an incremental change (a new
-    cluster is routed on every such add) go as one message; many through the bulk writes."""
+    """The history rows and the clusters' new units. The few of an incremental change go as
+    one message; many through the bulk writes."""
     moves = [(cid, unit_id, now) for cid, unit_id in outcome.moved.items()]
     if len(outcome.decisions) + len(moves) >= bulkwrite.SMALL:
         write_decisions(outcome.decisions)
@@ -439,11 +447,7 @@ def _write(outcome: Plan, *, now: datetime) -> None:
         bulkwrite.update_one_statement(Cluster, cid, ["unit", "updated_at"], values)
         for cid, *values in moves
     ]
-    if outcome.decisions:
-        statements.insert(
-            0,
-            bulkwrite.insert_values_statement(RoutingDecision, DECISION_FIELDS, outcome.decisions),
-        )
+    statements[:0] = decisions_statements(outcome.decisions)
     if statements:
         with connection.cursor() as cursor:
             bulkwrite.execute_in_order(cursor, statements)
