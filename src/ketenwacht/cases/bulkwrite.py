@@ -21,6 +21,7 @@ import msgspec
 import psycopg
 from django.apps import apps
 from django.db import connection, models
+from psycopg.types.json import set_json_dumps
 
 from ketenwacht.prepared import may_prepare, results_in_one_round_trip, rows_of
 
@@ -116,13 +117,13 @@ def insert_rows(
     scans work at once, no vacuum pass later). Only for a table truncated earlier in the
     same (sub)transaction, which PostgreSQL checks."""
     prepared = _prepare(model, fields)
-    converters = _converters(prepared)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(_columns(prepared))
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             return _copy_in(cursor, f"{table} ({columns})", prepared, rows, freeze=freeze)
+        converters = _converters(prepared)
         marks = ", ".join(["%s"] * len(prepared))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         batch: list[tuple[Any, ...]] = []
@@ -194,8 +195,6 @@ def _copy_in(
                 copy.write_row(_prep_row(converters, row))
                 count += 1
         return count
-    from psycopg.types.json import set_json_dumps
-
     set_json_dumps(_encode_json, cursor.cursor)
     options = ", FREEZE" if freeze else ""
     with cursor.copy(f"COPY {target} FROM STDIN (FORMAT BINARY{options})") as copy:
@@ -211,7 +210,6 @@ def update_rows(
 ) -> int:
     """Set ``fields`` of the rows given as ``(pk, value, …)``; returns how many rows came."""
     prepared = _prepare(model, fields)
-    converters = _converters(prepared)
     pk_field = model._meta.pk
     assert pk_field is not None
     table = connection.ops.quote_name(model._meta.db_table)
@@ -240,6 +238,7 @@ def update_rows(
             )
             cursor.execute(f"DROP TABLE {stage}")
             return count
+        converters = _converters(prepared)
         assignments = ", ".join(f"{column} = %s" for column in columns)
         sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
         batch: list[tuple[Any, ...]] = []

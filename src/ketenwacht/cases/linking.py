@@ -94,6 +94,8 @@ class Change:
     # State and unit of touched clusters known without reading them (new, or locked here):
     # with their fresh summaries routing needs no query.
     known: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    # Clusters the change routed itself (a new cluster is written with its unit).
+    routed: set[int] = field(default_factory=set)
 
 
 def cluster_rank(states: Mapping[int, str]) -> Callable[[int], tuple[int, ...]]:
@@ -282,8 +284,8 @@ def _new_cluster(report_ids: set[int], *, now: datetime, first: list[Statement])
     facts and routed before it is written, so it is inserted complete. Two round trips on
     PostgreSQL: the facts with a fresh cluster id, then the cluster with its unit, its
     memberships, its event and its routing row (one in ten adds at bench scale takes this
-    path: it makes the slowest tenth, where the p99 lies). Routing after the change then
-    finds the unit as planned and writes nothing (as the rebuild routes new clusters)."""
+    path: it makes the slowest tenth, where the p99 lies), as the rebuild routes new
+    clusters; routing after the change leaves it alone (``Change.routed``)."""
     with connection.cursor() as cursor:
         *_written, rows, ((cluster_id,),) = bulkwrite.fetch_in_order(
             cursor,
@@ -311,7 +313,7 @@ def _new_cluster(report_ids: set[int], *, now: datetime, first: list[Statement])
             ],
         )
     cluster._state.adding, cluster._state.db = False, connection.alias
-    return Change(touched={cluster_id}, summarised={cluster_id: cluster})
+    return Change(touched={cluster_id}, summarised={cluster_id: cluster}, routed={cluster_id})
 
 
 # Every field of a cluster: the locked row becomes the ``Cluster`` the summary and routing use.

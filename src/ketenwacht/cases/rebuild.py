@@ -540,11 +540,8 @@ def _rewrite_memberships(targets: list[int | None], reports: _Reports) -> None:
         for report_id, target, facts in zip(reports.ids, targets, reports.facts, strict=True)
         if target is not None
     )
-    freeze = connection.vendor == "postgresql"
     with bulkwrite.indexes_and_keys_set_aside(Membership, truncate=True):
-        bulkwrite.insert_rows(
-            Membership, ["report", "cluster", "damage_cents"], rows, freeze=freeze
-        )
+        bulkwrite.insert_rows(Membership, ["report", "cluster", "damage_cents"], rows, freeze=True)
 
 
 def _hold_reports_table() -> None:

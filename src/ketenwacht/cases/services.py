@@ -179,7 +179,8 @@ def _victim_key(*parts: object) -> str:
 
 def clusters_after_change(change: linking.Change, *, now: datetime) -> None:
     """After membership changed: summaries (those not kept up to date by increments), reopen
-    closed clusters that grew, route. Runs in the caller's transaction."""
+    closed clusters that grew, route (those the change did not route itself). Runs in the
+    caller's transaction."""
     if not change.touched:
         return
     stale = change.touched - set(change.summarised)
@@ -201,7 +202,10 @@ def clusters_after_change(change: linking.Change, *, now: datetime) -> None:
         )
         change.summarised.pop(cluster.pk, None)  # its state changed: routing reads it again
         change.known.pop(cluster.pk, None)
-    known = [routing.ClusterRow.of(c) for c in change.summarised.values()]
+    unrouted = change.touched - change.routed
+    if not unrouted:
+        return
+    known = [routing.ClusterRow.of(c) for cid, c in change.summarised.items() if cid in unrouted]
     known += [
         routing.ClusterRow(
             cid,
@@ -214,10 +218,10 @@ def clusters_after_change(change: linking.Change, *, now: datetime) -> None:
         for cid, item in fresh.items()
         if cid in change.known
     ]
-    if known and len(known) == len(change.touched):
-        routing.route(change.touched, now=now, rows=known)
+    if known and len(known) == len(unrouted):
+        routing.route(unrouted, now=now, rows=known)
     else:
-        routing.route(change.touched, now=now)
+        routing.route(unrouted, now=now)
 
 
 # --- reports -------------------------------------------------------------------------------------

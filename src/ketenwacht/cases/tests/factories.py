@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ketenwacht.cases import linking, services
 from ketenwacht.cases.constants import ReportSource
-from ketenwacht.cases.models import Cluster, Membership, Report
+from ketenwacht.cases.models import Cluster, Membership, Report, ReportLink
 from ketenwacht.identifiers.models import Pseudonym
 from ketenwacht.partners import access
 from ketenwacht.partners.constants import Role, Scope, Sector
@@ -132,6 +132,13 @@ class ReportFactory(factory.django.DjangoModelFactory):
     seen_on = factory.LazyAttribute(lambda r: r.reported_on)
     postcode4 = "3511"
     victim_key = factory.Sequence(lambda n: f"victim-{n}")
+
+
+def link_without_linking(reports: Sequence[Report], pool: Sequence[int]) -> None:
+    """Each report names the next identifier of ``pool`` in turn, written behind the
+    linking's back: all reports stay single until a rebuild."""
+    for i, report in enumerate(reports):
+        ReportLink.objects.create(report=report, pseudonym_id=pool[i % len(pool)])
 
 
 def make_pseudonyms(count: int, kind: str = "phone") -> list[int]:

@@ -38,6 +38,7 @@ from ketenwacht.cases.tests.factories import (
     add,
     assert_memberships_consistent,
     cluster_of,
+    link_without_linking,
     make_pseudonyms,
     partition,
     remove,
@@ -239,8 +240,7 @@ def test_a_large_rebuild_restores_indexes_and_keys(monkeypatch: pytest.MonkeyPat
         pytest.skip("the index and key juggling is PostgreSQL only")
     pool = make_pseudonyms(4)
     reports = [ReportFactory.create() for _ in range(8)]
-    for i, report in enumerate(reports):  # links written without linking: all reports single
-        ReportLink.objects.create(report=report, pseudonym_id=pool[i % 4])
+    link_without_linking(reports, pool)
     before = _table_definitions()
     indexes, constraints = before[Membership._meta.db_table]
     assert any("cluster_id" in definition for _name, definition in indexes)
@@ -312,8 +312,7 @@ def test_memberships_stay_consistent_through_rebuild_add_and_remove(
 
     pool = make_pseudonyms(6)
     reports = [ReportFactory.create(damage_cents=100 * (i + 1)) for i in range(9)]
-    for i, report in enumerate(reports):  # links written without linking: all reports single
-        ReportLink.objects.create(report=report, pseudonym_id=pool[i % 3])
+    link_without_linking(reports, pool[:3])
     monkeypatch.setattr(rebuild_module, "LARGE_MOVE", 0 if large else 10**9)
     first = rebuild()
     assert first.moved == 9 and Membership.objects.count() == 9

@@ -17,11 +17,11 @@ from django.db import connection, connections, transaction
 
 from ketenwacht.cases import linking
 from ketenwacht.cases import rebuild as rebuild_module
-from ketenwacht.cases.models import ReportLink
 from ketenwacht.cases.tests.factories import (
     ReportFactory,
     assert_memberships_consistent,
     cluster_of,
+    link_without_linking,
     make_pseudonyms,
 )
 
@@ -57,8 +57,7 @@ def test_an_add_during_a_large_rebuild_waits_and_links(monkeypatch: pytest.Monke
         pytest.skip("SQLite serialises the writers; the table locks are PostgreSQL's")
     pool = make_pseudonyms(2)
     singles = [ReportFactory.create() for _ in range(4)]
-    for i, report in enumerate(singles):  # links written without linking: all reports single
-        ReportLink.objects.create(report=report, pseudonym_id=pool[i % 2])
+    link_without_linking(singles, pool)
     monkeypatch.setattr(rebuild_module, "LARGE_MOVE", 0)  # the membership table is rewritten
     holding, go_on = threading.Event(), threading.Event()
     read_reports = rebuild_module._load_reports
