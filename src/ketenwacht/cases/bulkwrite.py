@@ -387,6 +387,13 @@ def execute_in_order(cursor: Any, statements: Sequence[Statement]) -> None:
     fetch_in_order(cursor, statements)
 
 
+def send(statements: Sequence[Statement]) -> None:
+    """:func:`execute_in_order` on a cursor of its own (nothing sent for no statements)."""
+    if statements:
+        with connection.cursor() as cursor:
+            execute_in_order(cursor, statements)
+
+
 def fetch_in_order(cursor: Any, statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
     """Run ``statements`` in order; returns each one's rows (an empty list for a statement
     that returns none).
@@ -512,8 +519,7 @@ def update_one(
 ) -> None:
     """``UPDATE … SET`` these fields of one row (what ``save(update_fields=…)`` does, without
     the ORM's per-field work on the incremental path)."""
-    with connection.cursor() as cursor:
-        execute_in_order(cursor, [update_one_statement(model, pk, fields, values)])
+    send([update_one_statement(model, pk, fields, values)])
 
 
 def update_one_statement(

@@ -7,7 +7,6 @@ per ``victim_key`` (a victim may report to the police and through the intake).
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -257,37 +256,37 @@ def facts_in_memory(report: Report) -> tuple[Any, ...] | None:
     )
 
 
-def one_newcomer_statement(cluster_id: int, report_id: int, victim_key: str) -> bulkwrite.Statement:
-    """One report joins a cluster (its membership row written just before): whether its
-    victim is already in the cluster, and the two damages around the new median — one
-    statement (the victim's few reports by the victim-key index, the median by offset in the
-    membership's ``(cluster, damage)`` index).
-
-    The offset comes from the cluster row's stored report count (the count before this
-    report, the row locked by the caller), not from a value read earlier: so the statement
-    goes in the same message as the cluster's lock and the membership row (one round trip).
-    Read the row with :func:`grow_one`.
-    """
-    params = [victim_key, cluster_id, report_id, cluster_id, cluster_id, cluster_id]
-    return _one_newcomer_sql(connection.vendor), params
+# The damages read around the old median of a cluster that one report joins: enough to find
+# the new median in Python without the new report's membership row (see ``median_with``).
+WINDOW = 3
 
 
-@functools.cache
-def _one_newcomer_sql(vendor: str) -> str:
-    """Made once per database vendor (sent on most adds)."""
-    reports = connection.ops.quote_name(Report._meta.db_table)
-    members = connection.ops.quote_name(Membership._meta.db_table)
-    clusters = connection.ops.quote_name(Cluster._meta.db_table)
-    # The middle one or two damages of count = report_count + 1 in one walk of the index:
-    # LIMIT 2 - count % 2 OFFSET (count - 1) // 2.
-    return (
-        f"SELECT EXISTS (SELECT 1 FROM {reports} r JOIN {members} m ON m.report_id = r.id "  # noqa: S608
-        f"WHERE r.victim_key = %s AND m.cluster_id = %s AND r.id <> %s), MIN(d), MAX(d) "
-        f"FROM (SELECT damage_cents AS d FROM {members} WHERE cluster_id = %s "
-        f"ORDER BY damage_cents "
-        f"LIMIT (SELECT 2 - (report_count + 1) %% 2 FROM {clusters} WHERE id = %s) "
-        f"OFFSET (SELECT report_count / 2 FROM {clusters} WHERE id = %s)) middle"
-    )
+def window_offset(count: int) -> int:
+    """Where the ``WINDOW`` damages start in the ``count`` sorted damages of a cluster."""
+    return max(0, count // 2 - 1)
+
+
+def median_with(window: Sequence[int], count: int, damage: int) -> int:
+    """The median damage of a cluster of ``count`` reports after one report with ``damage``
+    joins it. ``window``: its damages sorted, from ``window_offset(count)`` on (at most
+    ``WINDOW``). With ``a`` the old sorted damages, the new ``i``-th smallest is
+    ``max(a[i-1], min(damage, a[i]))``; the new median needs it for the middle one or two
+    ``i``, which lie within the window."""
+    offset = window_offset(count)
+
+    def old(i: int) -> float:
+        if i < 0:
+            return float("-inf")
+        if i >= count:
+            return float("inf")
+        return window[i - offset]
+
+    def new(i: int) -> float:
+        return max(old(i - 1), min(damage, old(i)))
+
+    total = count + 1
+    low, high = new((total - 1) // 2), new(total // 2)
+    return round((low + high) / 2) if total % 2 == 0 else int(low)
 
 
 def _newcomers(
@@ -334,7 +333,7 @@ def _newcomers(
 
 def grow(cluster: Cluster, newcomer_ids: Collection[int], *, now: datetime) -> None:
     """Add reports to a cluster's stored summary without reading its other reports (their
-    membership rows written; ``cluster`` locked by the caller).
+    membership rows written; ``cluster`` locked by the caller), and write it.
 
     The same result as ``summarise`` over all reports (a victim's first report gives the
     region and age; growth counts reports from the last 7 and 30 days, which the daily
@@ -344,17 +343,30 @@ def grow(cluster: Cluster, newcomer_ids: Collection[int], *, now: datetime) -> N
         cluster.pk, sorted(newcomer_ids), cluster.report_count + len(newcomer_ids)
     )
     _grow_by(cluster, newcomers, known, median, now=now)
+    bulkwrite.send([stored_statement(cluster)])
 
 
 def grow_one(
-    cluster: Cluster, facts: tuple[Any, ...], seen: Sequence[Any], *, now: datetime
+    cluster: Cluster,
+    facts: tuple[Any, ...],
+    *,
+    known_victim: bool,
+    window: Sequence[int],
+    now: datetime,
 ) -> None:
-    """``grow`` for one report (``facts_in_memory``), with the row ``seen`` of its
-    :func:`one_newcomer_statement`, run after the cluster's lock and the membership row."""
-    is_known, low, high = seen
-    count = cluster.report_count + 1
-    median = round((low + high) / 2) if count % 2 == 0 else int(low)
-    _grow_by(cluster, [facts], {facts[5]} if is_known else set(), median, now=now)
+    """``grow`` for one report (``facts_in_memory``) in memory only, before its membership
+    row is written: ``known_victim``, whether its victim is in the cluster already;
+    ``window``, the cluster's damages around the median (``median_with``). Write it with
+    :func:`stored_statement`."""
+    median = median_with(window, cluster.report_count, facts[0])
+    _grow_by(cluster, [facts], {facts[5]} if known_victim else set(), median, now=now)
+
+
+def stored_statement(cluster: Cluster, *, also: Sequence[str] = ()) -> bulkwrite.Statement:
+    """The ``UPDATE`` of a cluster's summary (and the fields ``also``), to send with others."""
+    fields = [*Summary.FIELDS, "summary_at", "updated_at", *also]
+    values = [getattr(cluster, Cluster._meta.get_field(name).attname) for name in fields]
+    return bulkwrite.update_one_statement(Cluster, cluster.pk, fields, values)
 
 
 def _grow_by(
@@ -366,7 +378,7 @@ def _grow_by(
     now: datetime,
 ) -> None:
     """Count the newcomers (``FACT_COLUMNS``; ``known``: their victims already in the
-    cluster) into the stored summary and write it."""
+    cluster) into the cluster's summary (in memory)."""
     today = timezone.localdate(now)
     week, month = today - timedelta(days=7), today - timedelta(days=30)
     fraud_types = dict(cluster.fraud_types)
@@ -394,5 +406,3 @@ def _grow_by(
     cluster.damage_median_cents = median
     cluster.priority = _priority(cluster, today=today, weights=priority_weights())
     cluster.summary_at = cluster.updated_at = now
-    fields = [*Summary.FIELDS, "summary_at", "updated_at"]
-    bulkwrite.update_one(Cluster, cluster.pk, fields, [getattr(cluster, f) for f in fields])
