@@ -874,7 +874,9 @@ def cluster_identifier_reveal(
 ) -> RevealedValue:
     """Show one identifier of the cluster in the clear: police analyst, under the agreement
     that kept the value, with a reason. The identifiers app checks the agreement and writes
-    its reveal (or refusal) row; this row ties the reveal to the cluster."""
+    its reveal (or refusal) row; this row ties the reveal to the cluster. Refusals are tied
+    to the cluster too, asking for an identifier outside it included (probing pseudonym ids
+    through a cluster the analyst may see leaves a trace)."""
     _require_cases(actor, "cases.reveal")
     pseudonym = (
         Pseudonym.objects.filter(pk=pseudonym_id, case_links__report__membership__cluster=cluster)
@@ -882,21 +884,37 @@ def cluster_identifier_reveal(
         .first()
     )
     if pseudonym is None:
+        _audit_reveal(actor, cluster, reason, refused="not_in_cluster", pseudonym_id=pseudonym_id)
         raise NotFoundError(
             "Dit kenmerk hoort niet bij deze cluster. / This identifier is not in this cluster.",
             code="not_found",
         )
-    revealed = raw_value_reveal(actor=actor, pseudonym=pseudonym, reason=reason)
+    asked = {"pseudonym": pseudonym.reference, "kind": pseudonym.kind}
+    try:
+        revealed = raw_value_reveal(actor=actor, pseudonym=pseudonym, reason=reason)
+    except PermissionDeniedError as refusal:
+        _audit_reveal(actor, cluster, reason, refused=refusal.code, **asked)
+        raise
+    _audit_reveal(actor, cluster, reason, **asked)
+    return revealed
+
+
+def _audit_reveal(
+    actor: Actor, cluster: Cluster, reason: str, *, refused: str = "", **details: Any
+) -> None:
+    """The cluster's row of a reveal (``cases.identifier_reveal``) or of a refusal
+    (``cases.identifier_reveal_refused``, with why)."""
+    if refused:
+        details["refused"] = refused
     with transaction.atomic():
         audit_record(
             actor=actor,
-            action="cases.identifier_reveal",
+            action="cases.identifier_reveal_refused" if refused else "cases.identifier_reveal",
             object_type="cluster",
             object_id=cluster.pk,
             purpose=(reason or "").strip()[:500],
-            details={"pseudonym": pseudonym.reference, "kind": pseudonym.kind},
+            details=details,
         )
-    return revealed
 
 
 # --- routing rules -------------------------------------------------------------------------------

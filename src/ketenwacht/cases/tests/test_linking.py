@@ -564,10 +564,8 @@ def test_the_generic_plan_reads_no_link_of_an_identifier_with_a_hub_row(
         cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute(f"PREPARE reach_plan AS {numbered}")
         try:
-            cursor.execute(
-                f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE reach_plan({', '.join(['%s'] * len(params))})",
-                params,
-            )
+            marks = ", ".join(["%s"] * len(params))
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE reach_plan({marks})", params)
             (explained,) = cursor.fetchone()
         finally:
             cursor.execute("DEALLOCATE reach_plan")
