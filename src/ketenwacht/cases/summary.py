@@ -362,10 +362,13 @@ def grow_one(
     _grow_by(cluster, [facts], {facts[5]} if known_victim else set(), median, now=now)
 
 
+_ATTNAMES = {field.name: field.attname for field in Cluster._meta.concrete_fields}
+
+
 def stored_statement(cluster: Cluster, *, also: Sequence[str] = ()) -> bulkwrite.Statement:
     """The ``UPDATE`` of a cluster's summary (and the fields ``also``), to send with others."""
     fields = [*Summary.FIELDS, "summary_at", "updated_at", *also]
-    values = [getattr(cluster, Cluster._meta.get_field(name).attname) for name in fields]
+    values = [getattr(cluster, _ATTNAMES[name]) for name in fields]
     return bulkwrite.update_one_statement(Cluster, cluster.pk, fields, values)
 
 

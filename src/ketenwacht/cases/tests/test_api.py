@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
@@ -13,6 +14,8 @@ from ketenwacht.audit.models import AuditEvent
 from ketenwacht.cases.constants import ReportSource
 from ketenwacht.cases.models import Cluster, Report, ReportLink, SuspectLocation
 from ketenwacht.cases.tests.factories import World
+from ketenwacht.identifiers import pseudonyms
+from ketenwacht.identifiers.canonical import canonicalise
 from ketenwacht.identifiers.constants import Confidence
 from ketenwacht.identifiers.models import Sighting
 from ketenwacht.partners.constants import Scope, Sector
@@ -48,6 +51,16 @@ def _post(client: Client, body: dict[str, Any]) -> Any:
     return client.post(URL, data=json.dumps(body), content_type="application/json")
 
 
+def _assert_not_stored(row: Model, values: set[str]) -> None:
+    """None of ``values`` appears in any column of ``row`` as stored (read back fresh)."""
+    stored = type(row)._default_manager.filter(pk=row.pk).values().get()
+    for column, value in stored.items():
+        if isinstance(value, memoryview | bytes | bytearray):
+            assert all(v.encode() not in bytes(value) for v in values), column
+        else:
+            assert all(v not in str(value) for v in values), column
+
+
 def test_a_police_report_is_stored_pseudonymised_and_recorded_as_a_sighting(world: World) -> None:
     client = _client(world.police, [Scope.CASES_REPORT])
     response = _post(client, _body())
@@ -66,7 +79,15 @@ def test_a_police_report_is_stored_pseudonymised_and_recorded_as_a_sighting(worl
     report = Report.objects.get(pk=data["report_id"])
     assert report.region is not None and report.region.code == "midden-nederland"
     link = ReportLink.objects.get(report=report)
-    assert bytes(link.pseudonym.digest) != IBAN.encode() and link.pseudonym.kind == "iban"
+    # The stored digest is the platform's own keyed pseudonym of the canonical IBAN.
+    canonical = canonicalise(IBAN)
+    assert canonical.kind == "iban" and link.pseudonym.kind == "iban"
+    assert (link.pseudonym.key_version, bytes(link.pseudonym.digest)) == pseudonyms.current_digest(
+        "iban", canonical.value
+    )
+    # The raw IBAN, as sent or canonical, is in no column of the stored rows.
+    for row in (report, link, link.pseudonym):
+        _assert_not_stored(row, {IBAN, canonical.value})
     sighting = Sighting.objects.get(pseudonym=link.pseudonym)
     assert sighting.confidence == Confidence.POLICE_REPORT and sighting.organisation == world.police
     assert AuditEvent.objects.filter(

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketenwacht.cases import selectors, services
 from ketenwacht.cases.constants import ClusterState, ReportSource
-from ketenwacht.cases.models import Report
+from ketenwacht.cases.models import Report, Unit
 from ketenwacht.cases.tests.factories import World, import_report
 from ketenwacht.intake import services as intake_services
 from ketenwacht.intake.tests.factories import BANKHELPDESK_URGENT, answered_intake
@@ -62,6 +62,42 @@ def test_a_consenting_intake_links_to_police_reports_and_its_page_says_so(
     cluster = report.cluster
     services.cluster_transition(actor=world.analyst, cluster=cluster, to_state=ClusterState.TRIAGE)
     assert "assessing" in (selectors.cluster_feedback_for_intake(intake.pk) or "")
+
+
+def test_the_status_page_tells_a_dutch_victim_in_the_catalogues_words(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The Dutch sentences of ``locale/nl/.../django.po``, plural form and unit name filled in,
+    on the real status page (Dutch asked for) and from the selector under ``nl``."""
+    for postcode in ("3512", "3513"):  # with the intake's 3511: Midden-Nederland's victims
+        import_report(world.police_token, [IBAN], fraud_type="bankhelpdesk", postcode4=postcode)
+    intake, secret = _send(sightings=True, capture=django_capture_on_commit_callbacks)
+    url = reverse("intake:status", kwargs={"reference": intake.reference, "secret": secret})
+    assessing = (
+        "Uw melding is gekoppeld aan 2 andere meldingen. Eenheid Midden-Nederland beoordeelt ze."
+    )
+    with translation.override("nl"):
+        assert selectors.cluster_feedback_for_intake(intake.pk) == assessing
+    page = Client(HTTP_ACCEPT_LANGUAGE="nl").get(url)
+    assert page.status_code == 200
+    assert f'<p class="cases-feedback" role="status">{assessing}</p>' in page.content.decode()
+
+    cluster = Report.objects.get(intake_id=intake.pk).cluster
+    assert cluster is not None
+    services.cluster_assign(
+        actor=world.analyst,
+        cluster=cluster,
+        unit=Unit.objects.get(code="amsterdam"),
+        assignee=world.police_user,
+    )
+    investigated = (
+        "Uw melding is gekoppeld aan 2 andere meldingen. Ze worden onderzocht door "
+        "Eenheid Amsterdam."
+    )
+    with translation.override("nl"):
+        assert selectors.cluster_feedback_for_intake(intake.pk) == investigated
+    page = Client(HTTP_ACCEPT_LANGUAGE="nl").get(url)
+    assert f'<p class="cases-feedback" role="status">{investigated}</p>' in page.content.decode()
 
 
 def test_without_the_victims_agreement_nothing_reaches_cases(

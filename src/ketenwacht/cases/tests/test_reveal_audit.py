@@ -27,7 +27,9 @@ def _cluster_naming(world: World, value: str, token_of: str = "police_token") ->
     token = getattr(world, token_of)
     first = import_report(token, [value])
     import_report(token, [value])
-    return Cluster.objects.get(pk=Report.objects.get(pk=first.report.pk).cluster_id)
+    cluster_id = Report.objects.get(pk=first.report.pk).cluster_id
+    assert cluster_id is not None
+    return Cluster.objects.get(pk=cluster_id)
 
 
 def _pseudonym_in(cluster: Cluster) -> Pseudonym:

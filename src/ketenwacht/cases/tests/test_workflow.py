@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ketenwacht.audit.models import AuditEvent
-from ketenwacht.cases import selectors, services
+from ketenwacht.cases import interventions, selectors, services
 from ketenwacht.cases.constants import TRANSITIONS, ClusterState
 from ketenwacht.cases.models import Cluster, ClusterTransition, Report, Unit
 from ketenwacht.cases.tests.factories import World, cluster_of, import_report
@@ -143,6 +143,58 @@ def test_civil_recovery_and_stop_talk_are_suggested_for_a_small_case_with_a_know
     big.refresh_from_db()
     codes = [s.code for s in selectors.cluster_suggestions(actor=world.analyst, cluster=big)]
     assert "civil_recovery" not in codes
+
+
+def _suggested(world: World, cluster: Cluster) -> list[str]:
+    cluster.refresh_from_db()
+    return [s.code for s in selectors.cluster_suggestions(actor=world.analyst, cluster=cluster)]
+
+
+def test_victim_support_is_suggested_when_most_victims_with_a_known_age_are_65_plus(
+    world: World,
+) -> None:
+    """The rule: share of 65+ among victims with a known age ``> 0.5``; no suspect needed."""
+    first = import_report(world.police_token, [IBAN], age_band="65_74")
+    import_report(world.police_token, [IBAN], age_band="45_64")
+    cluster = cluster_of(first.report.pk)
+    import_report(world.police_token, [IBAN], age_band="")  # unknown age: not counted
+    cluster.refresh_from_db()
+    assert (cluster.report_count, cluster.share_65_plus) == (3, 0.5)
+    assert _suggested(world, cluster) == []  # half is not most
+    import_report(world.police_token, [IBAN], age_band="75_plus")
+    cluster.refresh_from_db()
+    assert cluster.share_65_plus == pytest.approx(2 / 3, abs=1e-4)
+    assert _suggested(world, cluster) == ["victim_support"]
+    services.cluster_transition(actor=world.analyst, cluster=cluster, to_state="closed")
+    assert _suggested(world, cluster) == []  # only open clusters get suggestions
+
+
+def test_victim_support_is_not_suggested_when_no_victims_age_is_known(world: World) -> None:
+    cluster = _cluster_of_other(world, age_band="")
+    assert cluster.share_65_plus is None
+    assert _suggested(world, cluster) == []
+
+
+@pytest.mark.parametrize(
+    ("share", "suggested"),
+    [(None, False), (0.0, False), (0.4999, False), (0.5, False), (0.5001, True), (1.0, True)],
+)
+def test_the_victim_support_rule_draws_its_line_just_above_half(
+    share: float | None, suggested: bool
+) -> None:
+    cluster = Cluster(
+        state=ClusterState.TRIAGE,
+        report_count=50,
+        damage_total_cents=10**9,
+        share_65_plus=share,
+    )
+    for suspect_known in (False, True):
+        codes = [s.code for s in interventions.suggest(cluster, suspect_known=suspect_known)]
+        assert ("victim_support" in codes) is suggested
+    support = interventions.suggest(cluster, suspect_known=False)
+    assert [(s.code, s.to_state) for s in support] == (
+        [("victim_support", "")] if suggested else []  # no state of the workflow
+    )
 
 
 def _cluster_of_other(world: World, **extra: Any) -> Cluster:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ketenwacht.cases.reference import DEFAULT_POSTCODES, DEFAULT_UNITS, load_reference
 
@@ -21,5 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--postcodes", type=Path, default=DEFAULT_POSTCODES)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        units, ranges = load_reference(options["units"], options["postcodes"])
+        try:
+            units, ranges = load_reference(options["units"], options["postcodes"])
+        except (OSError, ValueError) as error:  # a missing or malformed file: nothing changed
+            raise CommandError(f"Niets geladen: {error} / Nothing loaded: {error}") from error
         self.stdout.write(f"{units} units, {ranges} postcode ranges loaded")
