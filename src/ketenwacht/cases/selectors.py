@@ -11,13 +11,13 @@ status page, as far as ``KETENWACHT["CASES_VICTIM_FEEDBACK"]`` (the police agree
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar, overload
 from uuid import UUID
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -48,6 +48,16 @@ from ketenwacht.identifiers.pseudonyms import MASK_CHAR
 from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
 
+# --- bounds of the cluster page (one place) ------------------------------------------------------
+# A cluster of a mass scam holds thousands of reports and identifiers; its page never loads
+# them all. The identifiers table is paged (IDENTIFIERS_PAGE_SIZE rows a page, the most often
+# named first, with a notice saying which rows of how many the page shows). Of each kind of
+# timeline entry (reports, membership events, state changes, routing decisions, notes) the
+# timeline shows the newest TIMELINE_MAX_PER_KIND and says on the page how many older ones
+# it left out (``Timeline.cuts``).
+IDENTIFIERS_PAGE_SIZE = 100
+TIMELINE_MAX_PER_KIND = 200
+
 SORTS = {
     "priority": ("-priority", "pk"),
     "victims": ("-victim_count", "-priority", "pk"),
@@ -67,6 +77,43 @@ def masked(actor: Actor, kind: str, hint: str) -> str:
     if access.may_see_clusters(actor) and hint:
         return hint
     return f"{kind} {MASK_CHAR * 4}"
+
+
+Row = TypeVar("Row")
+
+
+class LazyRows(Sequence[Row]):
+    """Rows made from a query a slice at a time, for a ``Paginator`` to page as it pages a
+    query: ``len`` counts in the database (once), a slice reads only its rows and makes (masks,
+    decorates) only those. Iterating reads them all: page it instead on a page."""
+
+    def __init__(self, query: QuerySet[Any], make: Callable[[list[Any]], list[Row]]) -> None:
+        self._query = query
+        self._make = make
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self._query.count()
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return self._make(list(self._query[index]))
+        position = index + len(self) if index < 0 else index
+        rows = self._make(list(self._query[position : position + 1])) if position >= 0 else []
+        if not rows:
+            raise IndexError(index)
+        return rows[0]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._make(list(self._query)))
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -126,39 +173,44 @@ class IdentifierRow:
     suspect_area: bool
 
 
-def cluster_identifiers(*, actor: Actor, cluster: Cluster) -> list[IdentifierRow]:
-    """The cluster's identifiers with how many of its reports name each, masked."""
+def cluster_identifiers(*, actor: Actor, cluster: Cluster) -> Sequence[IdentifierRow]:
+    """The cluster's identifiers with how many of its reports name each, masked, the most often
+    named first; lazy (``LazyRows``): page or slice it, a slice reads only its rows."""
     if not access.may_see_clusters(actor):
         return []
-    rows = (
+    query = (
         ReportLink.objects.filter(report__membership__cluster=cluster)
         .values("pseudonym_id", "pseudonym__kind", "pseudonym__display_hint")
         .annotate(n=Count("report_id"))
         .order_by("-n", "pseudonym_id")
     )
-    ids = [row["pseudonym_id"] for row in rows]
-    hub_rows = {
-        h.pseudonym_id: h for h in Hub.objects.filter(pseudonym_id__in=ids, is_excluded=True)
-    }
-    suspects = set(
-        SuspectLocation.objects.filter(
-            pseudonym_id__in=ids, expires_at__gt=timezone.now()
-        ).values_list("pseudonym_id", flat=True)
-    )
-    return [
-        IdentifierRow(
-            pseudonym_id=row["pseudonym_id"],
-            kind=row["pseudonym__kind"],
-            label=masked(actor, row["pseudonym__kind"], row["pseudonym__display_hint"]),
-            reports=row["n"],
-            is_hub=row["pseudonym_id"] in hub_rows,
-            hub_reason=hub_rows[row["pseudonym_id"]].get_reason_display()
-            if row["pseudonym_id"] in hub_rows
-            else "",
-            suspect_area=row["pseudonym_id"] in suspects,
+
+    def make(rows: list[dict[str, Any]]) -> list[IdentifierRow]:
+        ids = [row["pseudonym_id"] for row in rows]
+        hub_rows = {
+            h.pseudonym_id: h for h in Hub.objects.filter(pseudonym_id__in=ids, is_excluded=True)
+        }
+        suspects = set(
+            SuspectLocation.objects.filter(
+                pseudonym_id__in=ids, expires_at__gt=timezone.now()
+            ).values_list("pseudonym_id", flat=True)
         )
-        for row in rows
-    ]
+        return [
+            IdentifierRow(
+                pseudonym_id=row["pseudonym_id"],
+                kind=row["pseudonym__kind"],
+                label=masked(actor, row["pseudonym__kind"], row["pseudonym__display_hint"]),
+                reports=row["n"],
+                is_hub=row["pseudonym_id"] in hub_rows,
+                hub_reason=hub_rows[row["pseudonym_id"]].get_reason_display()
+                if row["pseudonym_id"] in hub_rows
+                else "",
+                suspect_area=row["pseudonym_id"] in suspects,
+            )
+            for row in rows
+        ]
+
+    return LazyRows(query, make)
 
 
 def cluster_suggestions(*, actor: Actor, cluster: Cluster) -> list[Suggestion]:
@@ -204,14 +256,77 @@ def _report_label(report: Report) -> str:
     return _("incident report %(number)s") % {"number": report.number}
 
 
-def cluster_timeline(
-    *, actor: Actor, cluster: Cluster, max_reports: int = 200
-) -> list[TimelineEntry]:
-    """Reports, membership changes, state changes, routing and notes, oldest first."""
+def _left_out_phrase(kind: str, count: int) -> str:
+    """What the timeline's notice says it left out of one kind of entry."""
+    if kind == "report":
+        return ngettext("%(n)d older report", "%(n)d older reports", count) % {"n": count}
+    if kind == "event":
+        return ngettext(
+            "%(n)d older change of membership", "%(n)d older changes of membership", count
+        ) % {"n": count}
+    if kind == "transition":
+        return ngettext("%(n)d older state change", "%(n)d older state changes", count) % {
+            "n": count
+        }
+    if kind == "routing":
+        return ngettext("%(n)d older routing decision", "%(n)d older routing decisions", count) % {
+            "n": count
+        }
+    return ngettext("%(n)d older note", "%(n)d older notes", count) % {"n": count}
+
+
+@dataclass(frozen=True)
+class TimelineCut:
+    """Of one kind of entry, the timeline shows the newest ``shown`` of ``total``."""
+
+    kind: str  # report, event, transition, routing, note
+    shown: int
+    total: int
+
+    @property
+    def left_out(self) -> int:
+        return self.total - self.shown
+
+    @property
+    def phrase(self) -> str:
+        return _left_out_phrase(self.kind, self.left_out)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[TimelineEntry]  # oldest first
+    cuts: list[TimelineCut]  # the kinds of which older entries were left out; empty: all shown
+    limit: int  # the newest this many of each kind are shown
+
+    @property
+    def left_out(self) -> str:
+        """What was left out, for the page's notice: "12 older reports, 3 older notes"."""
+        return ", ".join(cut.phrase for cut in self.cuts)
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+def _newest(query: QuerySet[_M], limit: int) -> tuple[list[_M], int]:
+    """The newest ``limit`` rows of a query ordered oldest first, in the query's order, and how
+    many rows the query has: counted only when there are more than ``limit``."""
+    rows = list(query.reverse()[: limit + 1])
+    total = len(rows) if len(rows) <= limit else query.count()
+    rows = rows[:limit]
+    rows.reverse()  # oldest first again: entries of the same moment keep the query's order
+    return rows, total
+
+
+def cluster_timeline(*, actor: Actor, cluster: Cluster, limit: int | None = None) -> Timeline:
+    """Reports, membership changes, state changes, routing and notes, oldest first: of each
+    kind the newest ``limit`` (default ``TIMELINE_MAX_PER_KIND``), with what was left out."""
+    limit = TIMELINE_MAX_PER_KIND if limit is None else limit
     if not access.may_see_clusters(actor):
-        return []
+        return Timeline([], [], limit)
     entries: list[TimelineEntry] = []
-    reports = list(cluster_reports(actor=actor, cluster=cluster).reverse()[:max_reports])
+    totals: dict[str, tuple[int, int]] = {}
+    reports, total = _newest(cluster_reports(actor=actor, cluster=cluster), limit)
+    totals["report"] = (len(reports), total)
     for report in reports:
         entries.append(
             TimelineEntry(
@@ -221,7 +336,9 @@ def cluster_timeline(
                 f"{report.fraud_type} · € {report.damage_cents / 100:,.2f}",
             )
         )
-    for event in cluster.events.select_related("other"):
+    events, total = _newest(cluster.events.select_related("other"), limit)
+    totals["event"] = (len(events), total)
+    for event in events:
         other = event.other.label if event.other is not None else ""
         entries.append(
             TimelineEntry(
@@ -231,7 +348,9 @@ def cluster_timeline(
                 _reports_phrase(event.report_count, other),
             )
         )
-    for transition in cluster.transitions.all():
+    transitions, total = _newest(cluster.transitions.all(), limit)
+    totals["transition"] = (len(transitions), total)
+    for transition in transitions:
         entries.append(
             TimelineEntry(
                 transition.created_at,
@@ -246,7 +365,9 @@ def cluster_timeline(
                 else transition.actor_label,
             )
         )
-    for decision in cluster.routing.select_related("unit"):
+    decisions, total = _newest(cluster.routing.select_related("unit"), limit)
+    totals["routing"] = (len(decisions), total)
+    for decision in decisions:
         text = _("Routed to %(unit)s") if decision.applied else _("Routing advises %(unit)s")
         entries.append(
             TimelineEntry(
@@ -256,10 +377,15 @@ def cluster_timeline(
                 f"{decision.rule_name}: {decision.reason}",
             )
         )
-    for note in cluster.notes.all():
+    notes, total = _newest(cluster.notes.all(), limit)
+    totals["note"] = (len(notes), total)
+    for note in notes:
         entries.append(TimelineEntry(note.created_at, "note", note.author_label, note.text))
     entries.sort(key=lambda entry: entry.at)
-    return entries
+    cuts = [
+        TimelineCut(kind, shown, total) for kind, (shown, total) in totals.items() if total > shown
+    ]
+    return Timeline(entries, cuts, limit)
 
 
 # --- graph ---------------------------------------------------------------------------------------
@@ -320,8 +446,9 @@ class HubRow:
     kind: str
 
 
-def hub_list(*, actor: Actor, show: str = "excluded") -> list[HubRow]:
-    """Hubs (``excluded``), watched identifiers over the limit (``watched``), or ``all``."""
+def hub_list(*, actor: Actor, show: str = "excluded") -> Sequence[HubRow]:
+    """Hubs (``excluded``), watched identifiers over the limit (``watched``), or ``all``, the
+    most reported first; lazy (``LazyRows``): page it, a page reads and masks only its rows."""
     if not access.may_see_clusters(actor):
         return []
     query = Hub.objects.select_related("decided_by").order_by("-report_count", "pk")
@@ -329,18 +456,20 @@ def hub_list(*, actor: Actor, show: str = "excluded") -> list[HubRow]:
         query = query.filter(is_excluded=True)
     elif show == "watched":
         query = query.filter(is_excluded=False)
-    hub_rows = list(query[:500])
-    pseudonyms = {
-        p.pk: p for p in Pseudonym.objects.filter(pk__in=[h.pseudonym_id for h in hub_rows])
-    }
-    rows = []
-    for hub in hub_rows:
-        pseudonym = pseudonyms.get(hub.pseudonym_id)
-        kind = pseudonym.kind if pseudonym is not None else "?"
-        rows.append(
-            HubRow(hub, masked(actor, kind, pseudonym.display_hint if pseudonym else ""), kind)
-        )
-    return rows
+
+    def make(hub_rows: list[Hub]) -> list[HubRow]:
+        pseudonyms = {
+            p.pk: p for p in Pseudonym.objects.filter(pk__in=[h.pseudonym_id for h in hub_rows])
+        }
+        rows = []
+        for hub in hub_rows:
+            pseudonym = pseudonyms.get(hub.pseudonym_id)
+            kind = pseudonym.kind if pseudonym is not None else "?"
+            hint = pseudonym.display_hint if pseudonym is not None else ""
+            rows.append(HubRow(hub, masked(actor, kind, hint), kind))
+        return rows
+
+    return LazyRows(query, make)
 
 
 def routing_rules(*, actor: Actor) -> QuerySet[RoutingRule]:

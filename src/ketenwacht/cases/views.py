@@ -4,11 +4,17 @@ list; for the programme team, the routing rules. Views validate, call one servic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -56,6 +62,18 @@ def _filters(request: HttpRequest) -> dict[str, str]:
     }
 
 
+def _page(
+    request: HttpRequest,
+    rows: QuerySet[Any] | Sequence[Any],
+    *,
+    per_page: int,
+    param: str = "page",
+) -> Page:
+    """One page of ``rows`` (a query, or ``selectors.LazyRows``); a page number that is not a
+    number gives the first page, one past the end the last (``Paginator.get_page``)."""
+    return Paginator(rows, per_page).get_page(request.GET.get(param))
+
+
 # --- the priority list and its export ---------------------------------------------------------
 
 
@@ -64,9 +82,9 @@ def list_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     filters = _filters(request)
     clusters = selectors.cluster_list(actor=actor, **filters)
-    page = Paginator(clusters, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "page": page,
+        "page": _page(request, clusters, per_page=LIST_PAGE_SIZE),
+        "page_query": urlencode(filters),  # the filters the page links keep
         "filters": filters,
         "units": selectors.units(),
         "unit_counts": selectors.unit_counts(actor=actor),
@@ -113,7 +131,12 @@ def _detail_context(request: HttpRequest, cluster: Cluster, **forms: object) -> 
     context: dict[str, object] = {
         "cluster": cluster,
         "svg": graph.render_svg(cluster, data),
-        "identifiers": selectors.cluster_identifiers(actor=actor, cluster=cluster),
+        "identifiers": _page(
+            request,
+            selectors.cluster_identifiers(actor=actor, cluster=cluster),
+            per_page=selectors.IDENTIFIERS_PAGE_SIZE,
+            param="identifiers_page",
+        ),
         "timeline": selectors.cluster_timeline(actor=actor, cluster=cluster),
         "suggestions": selectors.cluster_suggestions(actor=actor, cluster=cluster),
         "transition_form": TransitionForm(current=cluster.state),
@@ -252,14 +275,26 @@ def reveal_view(request: HttpRequest, cluster_id: int) -> HttpResponse:
 # --- hubs -----------------------------------------------------------------------------------------
 
 
+def _hub_show(value: str | None) -> str:
+    return value if value in ("excluded", "watched", "all") else "excluded"
+
+
+def _hubs_url(request: HttpRequest) -> str:
+    """Back to the hub list as the analyst left it: the same view and page (both checked)."""
+    params = {"show": _hub_show(request.POST.get("show"))}
+    page = request.POST.get("page", "")
+    if page.isascii() and page.isdigit() and len(page) < 10:
+        params["page"] = page
+    return f"{reverse('cases:hubs')}?{urlencode(params)}"
+
+
 @portal_permission("cases.hubs_manage")
 def hubs_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    show = request.GET.get("show", "excluded")
-    if show not in ("excluded", "watched", "all"):
-        show = "excluded"
+    show = _hub_show(request.GET.get("show"))
     context = {
-        "rows": selectors.hub_list(actor=actor, show=show),
+        "page": _page(request, selectors.hub_list(actor=actor, show=show), per_page=LIST_PAGE_SIZE),
+        "page_query": urlencode({"show": show}),
         "show": show,
         "form": HubOverrideForm(),
         "may_see": access.may_see_clusters(actor),
@@ -291,7 +326,7 @@ def hub_override_view(request: HttpRequest, pseudonym_id: int) -> HttpResponse:
             messages.success(request, _("The decision has been recorded; clusters were updated."))
     else:
         messages.error(request, _("Choose a decision and explain it (at least five characters)."))
-    return redirect("cases:hubs")
+    return redirect(_hubs_url(request))
 
 
 # --- routing rules (programme team) ------------------------------------------------------------

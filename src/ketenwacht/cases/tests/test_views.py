@@ -6,15 +6,29 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ketenwacht.audit.models import AuditEvent
-from ketenwacht.cases.constants import ClusterState
-from ketenwacht.cases.models import Cluster, Report, ReportLink, RoutingRule, Unit
-from ketenwacht.cases.tests.factories import World, cluster_of, import_report
+from ketenwacht.cases import selectors, views
+from ketenwacht.cases.constants import ClusterState, HubOverride, HubReason
+from ketenwacht.cases.models import (
+    Cluster,
+    ClusterEvent,
+    ClusterNote,
+    ClusterTransition,
+    Hub,
+    Report,
+    ReportLink,
+    RoutingDecision,
+    RoutingRule,
+    Unit,
+)
+from ketenwacht.cases.tests.factories import World, cluster_of, import_report, make_pseudonyms
 from ketenwacht.partners.constants import Role, Sector
 from ketenwacht.partners.tests.factories import OrganisationFactory
 from ketenwacht.synth.generators import identifiers
@@ -23,6 +37,14 @@ pytestmark = pytest.mark.django_db
 
 IBAN, UNSHARED = identifiers("iban", 2, seed="views")
 PHONE = next(identifiers("phone", 1, seed="views"))
+NOT_POLICE_NL = (
+    "Alleen analisten van de politie en het Openbaar Ministerie zien clusters. "
+    "Jouw organisatie is geen van beide."
+)
+NOT_POLICE_EN = (
+    "Only analysts of the police and the public prosecutor see clusters. "
+    "Your organisation is neither."
+)
 
 
 @pytest.fixture
@@ -48,13 +70,49 @@ def test_the_police_role_in_another_sector_sees_nothing(
     client = login_client(Role.POLICE_ANALYST, world.bank)
     listing = client.get("/portal/cases/")
     assert listing.status_code == 200 and cluster.label not in listing.content.decode()
-    assert "Only analysts of the police" in listing.content.decode() or "politie" in (
-        listing.content.decode().lower()
-    )
+    assert NOT_POLICE_EN in listing.content.decode()
+    dutch = client.get("/portal/cases/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert NOT_POLICE_NL in dutch
     assert client.get(f"/portal/cases/clusters/{cluster.pk}/").status_code == 404
     assert client.get(f"/portal/cases/clusters/{cluster.pk}/graph.svg").status_code == 404
     export = client.get("/portal/cases/export.csv?state=all").content.decode()
     assert cluster.label not in export
+
+
+def test_the_police_role_in_another_sector_cannot_post_either(
+    world: World,
+    cluster: Cluster,
+    login_client: Callable[..., Client],
+    small_hubs: dict[str, Any],
+) -> None:
+    """The POSTs are refused as the GETs are (404: the cluster or hub does not exist for them),
+    and leave no audit row, no state change, no hub decision and no revealed value."""
+    address = "klantenservice@marktplein-demo.nl"
+    for fraud in ("purchase", "phishing", "sales", "romance"):
+        import_report(world.police_token, [address], fraud_type=fraud)
+    hub = Hub.objects.get()
+    iban_id = ReportLink.objects.filter(
+        report__membership__cluster=cluster, pseudonym__kind="iban"
+    ).values_list("pseudonym_id", flat=True)[0]
+    client = login_client(Role.POLICE_ANALYST, world.bank)
+    audit_rows = AuditEvent.objects.count()
+    base = f"/portal/cases/clusters/{cluster.pk}"
+
+    reveal = client.post(
+        f"{base}/reveal/", {"pseudonym_id": iban_id, "reason": "Vordering: houder opvragen"}
+    )
+    override = client.post(
+        f"/portal/cases/hubs/{hub.pseudonym_id}/", {"decision": "link", "note": "één oplichter"}
+    )
+    transition = client.post(f"{base}/transition/", {"to_state": "triage", "note": "opgepakt"})
+
+    assert (reveal.status_code, override.status_code, transition.status_code) == (404, 404, 404)
+    assert IBAN not in reveal.content.decode().replace(" ", "")
+    assert AuditEvent.objects.count() == audit_rows
+    cluster.refresh_from_db()
+    assert cluster.state == ClusterState.NEW and not cluster.transitions.exists()
+    hub.refresh_from_db()
+    assert (hub.override, hub.decided_by_id, hub.is_excluded) == (HubOverride.AUTO, None, True)
 
 
 @pytest.mark.parametrize(
@@ -219,3 +277,275 @@ def test_the_programme_team_edits_routing_rules(
     assert RoutingRule.objects.filter(name="Romance to national", fraud_types=["romance"]).exists()
     bad = client.post("/portal/cases/routing/new/", {"name": "x", "method": "fixed_unit"})
     assert bad.status_code == 400
+
+
+# --- pages of the lists -------------------------------------------------------------------------
+
+
+def _shown(html: str, labels: list[str]) -> list[str]:
+    """Which of ``labels`` the page shows (as a whole table cell or link text)."""
+    return [label for label in labels if f">{label}<" in html]
+
+
+def test_the_cluster_list_has_a_second_page(
+    world: World, login_client: Callable[..., Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "LIST_PAGE_SIZE", 2)
+    for iban in identifiers("iban", 3, seed="list-pages"):
+        import_report(world.police_token, [iban])
+        import_report(world.police_token, [iban])
+    labels = [c.label for c in Cluster.objects.filter(is_active=True).order_by("-priority", "pk")]
+    assert len(labels) == 3
+    client = login_client(Role.POLICE_ANALYST, world.police)
+
+    first = client.get("/portal/cases/").content.decode()
+    assert _shown(first, labels) == labels[:2]
+    assert "Page 1 of 2" in first
+    assert 'href="?unit=&amp;state=open&amp;sort=priority&amp;page=2" rel="next"' in first
+
+    second = client.get("/portal/cases/?unit=&state=open&sort=priority&page=2").content.decode()
+    assert _shown(second, labels) == labels[2:]
+    assert "Page 2 of 2" in second
+    assert 'href="?unit=&amp;state=open&amp;sort=priority&amp;page=1" rel="prev"' in second
+    assert 'rel="next"' not in second
+
+    # A page number that is not one gives the first page; one past the end the last.
+    assert _shown(client.get("/portal/cases/?page=abc").content.decode(), labels) == labels[:2]
+    assert _shown(client.get("/portal/cases/?page=99").content.decode(), labels) == labels[2:]
+
+
+def test_the_hub_list_is_paged_like_the_cluster_list(
+    world: World, login_client: Callable[..., Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "LIST_PAGE_SIZE", 2)
+    pids = make_pseudonyms(5)  # hints "+31 •••• 00" … "+31 •••• 04"
+    for i, pid in enumerate(pids):
+        Hub.objects.create(
+            pseudonym_id=pid, report_count=100 + i, is_excluded=True, reason=HubReason.VERY_MANY
+        )
+    Hub.objects.create(pseudonym_id=make_pseudonyms(1)[0], report_count=999, is_excluded=False)
+    labels = [f"+31 •••• {i:02d}" for i in (4, 3, 2, 1, 0)]  # the most reported first
+    cells = [f"<code>{label}</code>" for label in labels]
+    client = login_client(Role.POLICE_ANALYST, world.police)
+
+    def shown(query: str) -> list[str]:
+        html = client.get(f"/portal/cases/hubs/{query}").content.decode()
+        return [label for label, cell in zip(labels, cells, strict=True) if cell in html]
+
+    first = client.get("/portal/cases/hubs/").content.decode()
+    assert "Identifiers under the hub guard (5)" in first  # the watched one is not counted
+    assert "Page 1 of 3" in first
+    assert 'href="?show=excluded&amp;page=2" rel="next"' in first
+    assert shown("") == labels[:2]
+    assert shown("?show=excluded&page=2") == labels[2:4]
+    assert shown("?show=excluded&page=3") == labels[4:]
+    # A bad page number behaves as on the cluster list: the first page, or the last.
+    assert shown("?show=excluded&page=abc") == labels[:2]
+    assert shown("?show=excluded&page=99") == labels[4:]
+    # The filter is kept: "all" has six rows over three pages, the watched one first.
+    everything = client.get("/portal/cases/hubs/?show=all").content.decode()
+    assert "+31 •••• 00" in everything and 'href="?show=all&amp;page=2" rel="next"' in everything
+
+    # A decision taken on page 2 leads back to page 2 of the same view.
+    response = client.post(
+        f"/portal/cases/hubs/{pids[2]}/",
+        {"decision": "exclude", "note": "bekend callcenter", "show": "excluded", "page": "2"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/cases/hubs/?show=excluded&page=2"
+    assert Hub.objects.get(pseudonym_id=pids[2]).override == HubOverride.EXCLUDE
+    odd = client.post(
+        f"/portal/cases/hubs/{pids[2]}/",
+        {"decision": "auto", "note": "terug naar automatisch", "show": "x", "page": "²"},
+    )
+    assert odd["Location"] == "/portal/cases/hubs/?show=excluded"
+
+
+# --- the cluster page: identifiers and timeline ---------------------------------------------
+
+
+def _section(html: str, start: str, end: str) -> str:
+    return html[html.index(start) : html.index(end, html.index(start))]
+
+
+def test_the_identifiers_table_is_paged_with_a_notice(
+    world: World,
+    cluster: Cluster,
+    login_client: Callable[..., Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(selectors, "IDENTIFIERS_PAGE_SIZE", 2)
+    client = login_client(Role.POLICE_ANALYST, world.police)
+    url = f"/portal/cases/clusters/{cluster.pk}/"
+
+    page = client.get(url).content.decode()  # two identifiers: all shown
+    assert 'id="identifiers-notice"' not in page and "identifiers_page=" not in page
+    assert "Not all identifiers are shown" not in page
+
+    import_report(world.police_token, [IBAN, "meldpunt@voorbeeld-bank.nl"])
+    rows = list(selectors.cluster_identifiers(actor=world.analyst, cluster=cluster))
+    assert [row.reports for row in rows] == [3, 1, 1]
+    first = _section(client.get(url).content.decode(), 'id="identifiers"', 'id="timeline"')
+    assert (
+        "Not all identifiers are shown: this page shows 1–2 of 3, the most often named first."
+        in first
+    )
+    assert 'aria-describedby="identifiers-notice"' in first
+    assert 'href="?identifiers_page=2#identifiers" rel="next"' in first
+    assert [row.label in first for row in rows] == [True, True, False]
+
+    second = _section(
+        client.get(f"{url}?identifiers_page=2").content.decode(),
+        'id="identifiers"',
+        'id="timeline"',
+    )
+    assert "this page shows 3–3 of 3" in second
+    assert [row.label in second for row in rows] == [False, False, True]
+    dutch = client.get(f"{url}?identifiers_page=2", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Niet alle kenmerken worden getoond: deze pagina toont 3–3 van 3" in dutch
+
+
+def test_the_timeline_shows_reports_routing_and_state_changes_in_order(
+    world: World, cluster: Cluster, login_client: Callable[..., Client]
+) -> None:
+    client = login_client(Role.POLICE_ANALYST, world.police)
+    base = f"/portal/cases/clusters/{cluster.pk}"
+    client.post(f"{base}/transition/", {"to_state": "triage", "note": "Eerste beoordeling"})
+    decision = RoutingDecision.objects.get(cluster=cluster)
+    numbers = list(
+        Report.objects.filter(membership__cluster=cluster)
+        .order_by("reported_on", "pk")
+        .values_list("number", flat=True)
+    )
+
+    timeline = _section(client.get(f"{base}/").content.decode(), 'id="timeline"', "</ol>")
+    positions = [
+        timeline.index(f"Reported: police report {numbers[0]}"),
+        timeline.index(f"Reported: police report {numbers[1]}"),
+        timeline.index(f"Routed to {decision.unit.name}"),
+        timeline.index("State: New → Triage"),
+    ]
+    assert positions == sorted(positions)
+    assert "Eerste beoordeling" in timeline[positions[3] :]
+    assert 'id="timeline-notice"' not in timeline
+
+
+def test_the_timeline_says_when_it_leaves_older_reports_out(
+    world: World,
+    cluster: Cluster,
+    login_client: Callable[..., Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(selectors, "TIMELINE_MAX_PER_KIND", 2)
+    client = login_client(Role.POLICE_ANALYST, world.police)
+    url = f"/portal/cases/clusters/{cluster.pk}/"
+    assert "older report" not in client.get(url).content.decode()  # two reports, two shown
+
+    old = import_report(
+        world.police_token,
+        [IBAN],
+        number="PL-OUD-1",
+        reported_on=timezone.localdate() - timedelta(days=20),
+    )
+    timeline = selectors.cluster_timeline(actor=world.analyst, cluster=cluster)
+    assert selectors.TimelineCut("report", 2, 3) in timeline.cuts
+    page = client.get(url).content.decode()
+    notice = _section(page, 'id="timeline-notice"', "</p>")
+    assert "The timeline does not show everything" in notice and "1 older report" in notice
+    assert old.report.number not in _section(page, 'id="timeline"', "</ol>")
+    dutch = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "1 oudere melding" in _section(dutch, 'id="timeline-notice"', "</p>")
+
+
+def _add_note(cluster: Cluster, at: datetime, marker: str) -> str:
+    ClusterNote.objects.create(cluster=cluster, author_label="A", text=marker, created_at=at)
+    return marker
+
+
+def _add_transition(cluster: Cluster, at: datetime, marker: str) -> str:
+    ClusterTransition.objects.create(
+        cluster=cluster,
+        from_state="new",
+        to_state="triage",
+        actor_label="A",
+        note=marker,
+        created_at=at,
+    )
+    return marker
+
+
+def _add_routing(cluster: Cluster, at: datetime, marker: str) -> str:
+    unit = Unit.objects.get(code="amsterdam")
+    RoutingDecision.objects.create(
+        cluster=cluster, unit=unit, rule_name="regel", reason=marker, created_at=at
+    )
+    return marker
+
+
+def _add_event(cluster: Cluster, at: datetime, marker: str) -> str:
+    other = Cluster.objects.create(is_active=False)
+    ClusterEvent.objects.create(
+        cluster=cluster, kind="absorbed", other=other, report_count=1, created_at=at
+    )
+    return other.label  # the timeline names the other cluster
+
+
+@pytest.mark.parametrize(
+    ("kind", "add", "phrase_en", "phrase_nl"),
+    [
+        ("note", _add_note, "1 older note", "1 oudere notitie"),
+        ("transition", _add_transition, "1 older state change", "1 oudere statuswijziging"),
+        ("routing", _add_routing, "1 older routing decision", "1 oudere routeringsbeslissing"),
+        (
+            "event",
+            _add_event,
+            "1 older change of membership",
+            "1 oudere wijziging van de samenstelling",
+        ),
+    ],
+)
+def test_the_timeline_says_exactly_when_it_leaves_entries_out(
+    world: World,
+    cluster: Cluster,
+    login_client: Callable[..., Client],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    add: Callable[[Cluster, datetime, str], str],
+    phrase_en: str,
+    phrase_nl: str,
+) -> None:
+    """Of each kind the newest ``TIMELINE_MAX_PER_KIND``: at the limit nothing is said, one
+    over it the notice names what was left out, and the oldest entry is the one left out."""
+    existing = {
+        "report": cluster.report_count,
+        "note": cluster.notes.count(),
+        "transition": cluster.transitions.count(),
+        "routing": cluster.routing.count(),
+        "event": cluster.events.count(),
+    }
+    limit = max(existing.values()) + 1
+    monkeypatch.setattr(selectors, "TIMELINE_MAX_PER_KIND", limit)
+    start = timezone.now() - timedelta(days=30)
+    markers = [
+        add(cluster, start + timedelta(minutes=i + 1), f"Item-{i}")
+        for i in range(limit - existing[kind])
+    ]
+    client = login_client(Role.POLICE_ANALYST, world.police)
+    url = f"/portal/cases/clusters/{cluster.pk}/"
+
+    at_limit = client.get(url).content.decode()
+    assert selectors.cluster_timeline(actor=world.analyst, cluster=cluster).cuts == []
+    assert 'id="timeline-notice"' not in at_limit
+    assert all(marker in _section(at_limit, 'id="timeline"', "</ol>") for marker in markers)
+
+    oldest = add(cluster, start, "Oudste-item")  # older than all the others
+    timeline = selectors.cluster_timeline(actor=world.analyst, cluster=cluster)
+    assert timeline.cuts == [selectors.TimelineCut(kind, limit, limit + 1)]
+    page = client.get(url).content.decode()
+    notice = _section(page, 'id="timeline-notice"', "</p>")
+    assert f"it shows only the newest {limit}. Left out: {phrase_en}." in notice
+    shown = _section(page, 'id="timeline"', "</ol>")
+    assert oldest not in shown and all(marker in shown for marker in markers)
+    dutch = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    notice_nl = _section(dutch, 'id="timeline-notice"', "</p>")
+    assert f"alleen de nieuwste {limit}. Weggelaten: {phrase_nl}." in notice_nl
