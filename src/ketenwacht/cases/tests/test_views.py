@@ -47,6 +47,12 @@ NOT_POLICE_EN = (
 )
 
 
+def _download(response: Any) -> str:
+    """The text of a (streamed) download."""
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode()
+
+
 @pytest.fixture
 def cluster(world: World) -> Cluster:
     first = import_report(world.police_token, [IBAN, PHONE], postcode4="1012")
@@ -75,7 +81,7 @@ def test_the_police_role_in_another_sector_sees_nothing(
     assert NOT_POLICE_NL in dutch
     assert client.get(f"/portal/cases/clusters/{cluster.pk}/").status_code == 404
     assert client.get(f"/portal/cases/clusters/{cluster.pk}/graph.svg").status_code == 404
-    export = client.get("/portal/cases/export.csv?state=all").content.decode()
+    export = _download(client.get("/portal/cases/export.csv?state=all"))
     assert cluster.label not in export
 
 
@@ -133,7 +139,7 @@ def test_identifiers_are_masked_on_the_page_in_the_graph_and_in_the_export(
     client = login_client(Role.POLICE_ANALYST, world.police)
     page = client.get(f"/portal/cases/clusters/{cluster.pk}/").content.decode()
     svg = client.get(f"/portal/cases/clusters/{cluster.pk}/graph.svg")
-    export = client.get("/portal/cases/export.csv?state=all").content.decode()
+    export = _download(client.get("/portal/cases/export.csv?state=all"))
     hint = f"{IBAN[:4]} •••• •••• {IBAN[-4:]}"
     assert hint in page and hint in svg.content.decode()
     assert svg["Content-Type"].startswith("image/svg+xml")
@@ -208,7 +214,7 @@ def test_the_export_neutralises_formula_injection(
     client = login_client(Role.POLICE_ANALYST, world.police)
     response = client.get("/portal/cases/export.csv?state=all")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(_download(response))))
     header, row = rows[0], rows[1]
     cells = dict(zip(header, row, strict=True))
     assert cells["unit"] == "'=HYPERLINK(x)"
@@ -549,3 +555,22 @@ def test_the_timeline_says_exactly_when_it_leaves_entries_out(
     dutch = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     notice_nl = _section(dutch, 'id="timeline-notice"', "</p>")
     assert f"alleen de nieuwste {limit}. Weggelaten: {phrase_nl}." in notice_nl
+
+
+def test_the_export_holds_every_cluster_the_filters_select(
+    world: World, login_client: Callable[..., Client]
+) -> None:
+    """Streamed, not cut off at a limit: each cluster a row, and the audit row counts them."""
+    values = list(identifiers("iban", 3, seed="export-all"))
+    for value in values:
+        import_report(world.police_token, [value])
+        import_report(world.police_token, [value])
+    client = login_client(Role.POLICE_ANALYST, world.police)
+    rows = list(
+        csv.reader(io.StringIO(_download(client.get("/portal/cases/export.csv?state=all"))))
+    )
+    labels = {row[0] for row in rows[1:]}
+    assert labels == {c.label for c in Cluster.objects.filter(is_active=True)}
+    assert len(rows) - 1 == Cluster.objects.filter(is_active=True).count() >= 3
+    (audit,) = AuditEvent.objects.filter(action="cases.export")
+    assert audit.details["rows"] == len(rows) - 1
