@@ -6,8 +6,6 @@ Keys (all optional; see docs/cases.md):
   ``CASES_HUB_ABSOLUTE_MAX`` — when an identifier counts as a hub and stops linking reports;
 * ``CASES_PRIORITY_WEIGHTS`` — a dict (or ``"victims=0.3,damage=0.25,…"``) of the priority
   weights; missing components keep their default weight;
-* ``CASES_VICTIM_FEEDBACK`` — ``none``, ``linked`` or ``unit``: how much a victim's status page
-  may say, as the agreement with the police allows;
 * ``CASES_REPORT_RETENTION_DAYS`` — days police and partner reports stay after the day
   reported, per source (defaults: ``DEFAULT_RETENTION_DAYS``);
 * ``CASES_CIVIL_MAX_DAMAGE_CENTS`` / ``CASES_STOP_TALK_MAX_REPORTS`` — when an alternative
@@ -31,7 +29,6 @@ from ketenwacht.cases.constants import (
     DEFAULT_PRIORITY_WEIGHTS,
     DEFAULT_STOP_TALK_MAX_REPORTS,
     ReportSource,
-    VictimFeedback,
 )
 
 
@@ -101,11 +98,6 @@ def parse_weights(raw: Any) -> dict[str, float]:
 
 def priority_weights() -> dict[str, float]:
     return parse_weights(_config().get("CASES_PRIORITY_WEIGHTS"))
-
-
-def victim_feedback_level() -> str:
-    level = str(_config().get("CASES_VICTIM_FEEDBACK") or VictimFeedback.UNIT)
-    return level if level in VictimFeedback.values else VictimFeedback.NONE
 
 
 def civil_max_damage_cents() -> int:

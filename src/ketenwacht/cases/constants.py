@@ -92,14 +92,6 @@ class AgeBand(models.TextChoices):
 AGE_65_PLUS = frozenset({AgeBand.FROM_65, AgeBand.FROM_75})
 
 
-class VictimFeedback(models.TextChoices):
-    """How much a victim's status page may say about the cluster (the police agreement)."""
-
-    NONE = "none", _("Nothing")
-    LINKED = "linked", _("That the report is linked, and how many others")
-    UNIT = "unit", _("Linked, how many, and which unit handles it")
-
-
 # Fraud forms that belong together: a hub is an identifier across UNRELATED forms. A code
 # missing here is a family of its own.
 FRAUD_FAMILIES: dict[str, str] = {

@@ -5,7 +5,7 @@ Identifiers are shown masked (the display hint the identifiers app made, e.g.
 ``NL91 •••• •••• 4300``); the clear value only through ``services.cluster_identifier_reveal``.
 
 ``cluster_feedback_for_intake`` is the intake app's one read: plain words for a victim's
-status page, as far as ``KETENWACHT["CASES_VICTIM_FEEDBACK"]`` (the police agreement) allows.
+status page, as far as the agreement the intake names allows (``partners.VictimFeedback``).
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ketenwacht.cases import hubs
-from ketenwacht.cases.config import victim_feedback_level
 from ketenwacht.cases.constants import (
     GRAPH_MAX_IDENTIFIERS,
     GRAPH_MAX_REPORTS,
     ClusterEventKind,
     ClusterState,
     ReportSource,
-    VictimFeedback,
 )
 from ketenwacht.cases.interventions import Suggestion, suggest
 from ketenwacht.cases.models import (
@@ -47,6 +45,7 @@ from ketenwacht.identifiers.models import Pseudonym
 from ketenwacht.identifiers.pseudonyms import MASK_CHAR
 from ketenwacht.partners import access
 from ketenwacht.partners.access import Actor
+from ketenwacht.partners.constants import VictimFeedback
 
 # --- bounds of the cluster page (one place) ------------------------------------------------------
 # A cluster of a mass scam holds thousands of reports and identifiers; its page never loads
@@ -541,15 +540,15 @@ def _live_cluster(cluster: Cluster | None) -> Cluster | None:
     return cluster if cluster is not None and cluster.is_active else None
 
 
-def cluster_feedback_for_intake(intake_id: UUID) -> str | None:
+def cluster_feedback_for_intake(intake_id: UUID, *, allowed: str) -> str | None:
     """Plain words for the victim's status page, or ``None`` when there is nothing to say.
 
     Says how many other reports the victim's report is linked to and what the police do with
-    them; the unit's name only where the agreement allows (``CASES_VICTIM_FEEDBACK=unit``).
-    Never anything about other victims or identifiers.
+    them, as far as ``allowed`` (a ``VictimFeedback``: the term of the agreement under which
+    the report reached the police; the intake app reads it) lets it: nothing, the link, or
+    the link and the unit's name. Never anything about other victims or identifiers.
     """
-    level = victim_feedback_level()
-    if level == VictimFeedback.NONE:
+    if allowed not in (VictimFeedback.LINKED, VictimFeedback.UNIT):
         return None
     report = (
         Report.objects.select_related("membership__cluster__unit")
@@ -567,7 +566,7 @@ def cluster_feedback_for_intake(intake_id: UUID) -> str | None:
         "Your report has been linked to %(n)d other reports.",
         others,
     ) % {"n": others}
-    unit = cluster.unit.name if cluster.unit is not None and level == VictimFeedback.UNIT else ""
+    unit = cluster.unit.name if cluster.unit is not None and allowed == VictimFeedback.UNIT else ""
     state = cluster.state
     if state in (ClusterState.ASSIGNED, ClusterState.INVESTIGATION):
         follow = (

@@ -349,7 +349,6 @@ KETENWACHT = {
     "CASES_HUB_MIN_FAMILIES": env("KETENWACHT_CASES_HUB_MIN_FAMILIES", "2"),
     "CASES_HUB_ABSOLUTE_MAX": env("KETENWACHT_CASES_HUB_ABSOLUTE_MAX", "500"),
     "CASES_PRIORITY_WEIGHTS": env("KETENWACHT_CASES_PRIORITY_WEIGHTS"),
-    "CASES_VICTIM_FEEDBACK": env("KETENWACHT_CASES_VICTIM_FEEDBACK", "unit"),
     # Days police and partner reports stay after the day reported, e.g. "police=1825,
     # partner=730" (defaults in cases.config; intake reports follow the intake).
     "CASES_REPORT_RETENTION_DAYS": {

@@ -23,7 +23,7 @@ from ketenwacht.intake.models import Desk, Referral
 from ketenwacht.intake.planning import Contact
 from ketenwacht.partners import services as partner_services
 from ketenwacht.partners.access import SYSTEM
-from ketenwacht.partners.constants import Role, Sector
+from ketenwacht.partners.constants import Role, Sector, VictimFeedback
 from ketenwacht.partners.models import Organisation, SharingGroup
 
 # Directory slug -> name of the demo organisation that works its inbox.
@@ -136,6 +136,7 @@ def _ensure_group(changes: Counter[str]) -> None:
             "wallet": 365,
         },
         warning_thresholds={"warning_organisations": 2, "warning_confirmed": 1},
+        victim_feedback=VictimFeedback.UNIT,
     )
     changes["intake_sharing_groups"] += 1
 

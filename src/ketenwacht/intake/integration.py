@@ -22,25 +22,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketenwacht.audit.services import audit_record
-from ketenwacht.errors import DomainError
+from ketenwacht.errors import DomainError, NotFoundError
 from ketenwacht.identifiers.constants import Confidence, Source
 from ketenwacht.identifiers.services import sightings_ingest
 from ketenwacht.intake.models import Intake
 from ketenwacht.partners.access import SYSTEM
-from ketenwacht.partners.constants import Sector
+from ketenwacht.partners.constants import Sector, VictimFeedback
 from ketenwacht.partners.models import Organisation, SharingGroup
+from ketenwacht.partners.selectors import agreement_current
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_GROUP_SLUG = "slachtofferintake"
 
 
+def intake_group() -> SharingGroup | None:
+    """The intake sharing group (``INTAKE_SIGHTINGS_GROUP``), if it exists."""
+    config: dict[str, Any] = settings.KETENWACHT
+    return SharingGroup.objects.filter(
+        slug=config.get("INTAKE_SIGHTINGS_GROUP") or DEFAULT_GROUP_SLUG
+    ).first()
+
+
 def sightings_target() -> tuple[SharingGroup, Organisation] | None:
     """The intake sharing group and the organisation sightings are attributed to."""
     config: dict[str, Any] = settings.KETENWACHT
-    group = SharingGroup.objects.filter(
-        slug=config.get("INTAKE_SIGHTINGS_GROUP") or DEFAULT_GROUP_SLUG
-    ).first()
+    group = intake_group()
     if group is None:
         return None
     members = group.members.filter(is_active=True)
@@ -51,6 +58,20 @@ def sightings_target() -> tuple[SharingGroup, Organisation] | None:
         else members.filter(sector=Sector.PROGRAMME).order_by("pk").first()
     )
     return (group, organisation) if organisation is not None else None
+
+
+def victim_feedback_allowed() -> str:
+    """What a victim's status page may say about the police cluster their report joined: the
+    term (``VictimFeedback``) of the intake sharing group's agreement in force, the agreement
+    under which victims' reports reach the police (``link_intake_to_cases``). Nothing without
+    a group or an agreement in force."""
+    group = intake_group()
+    if group is None:
+        return VictimFeedback.NONE
+    try:
+        return str(agreement_current(group=group).victim_feedback)
+    except NotFoundError:
+        return VictimFeedback.NONE
 
 
 def _observed_at(intake: Intake) -> datetime:

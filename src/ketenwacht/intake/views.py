@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketenwacht.cases.selectors import cluster_feedback_for_intake
 from ketenwacht.errors import DomainError, NotFoundError
-from ketenwacht.intake import security, selectors, services
+from ketenwacht.intake import integration, security, selectors, services
 from ketenwacht.intake.constants import (
     CONTACT_FIELDS,
     DESK_TRANSITIONS,
@@ -579,7 +579,9 @@ def status_view(request: HttpRequest, reference: str, secret: str) -> HttpRespon
         "email_form": email_form,
         "link": _link_kwargs(intake, secret),
         "status_url": _status_url(request, intake, secret),
-        "cases_feedback": cluster_feedback_for_intake(intake.pk),
+        "cases_feedback": cluster_feedback_for_intake(
+            intake.pk, allowed=integration.victim_feedback_allowed()
+        ),
     }
     return render(request, "intake/status.html", context, status=status)
 

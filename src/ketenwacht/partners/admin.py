@@ -235,6 +235,7 @@ class AgreementVersionForm(forms.ModelForm):
             "raw_value_roles",
             "retention_days",
             "warning_thresholds",
+            "victim_feedback",
             "valid_from",
         ]
 
@@ -253,6 +254,7 @@ class AgreementVersionForm(forms.ModelForm):
                 raw_value_roles=list(data.get("raw_value_roles", [])),
                 retention_days=retention,
                 warning_thresholds=thresholds,
+                victim_feedback=data.get("victim_feedback", ""),
             )
             services.agreement_start_validate(group=data["group"], valid_from=data["valid_from"])
         except DomainError as error:
@@ -304,6 +306,7 @@ class AgreementAdmin(admin.ModelAdmin):
                 raw_value_roles=source.raw_value_roles,
                 retention_days=source.retention_days,
                 warning_thresholds=source.warning_thresholds,
+                victim_feedback=source.victim_feedback,
             )
         return initial
 
@@ -330,6 +333,7 @@ class AgreementAdmin(admin.ModelAdmin):
             raw_value_roles=list(data["raw_value_roles"]),
             retention_days=data["retention_days"],
             warning_thresholds=data["warning_thresholds"],
+            victim_feedback=data["victim_feedback"],
             valid_from=data["valid_from"],
         )
         obj.pk = created.pk

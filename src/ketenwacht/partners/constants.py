@@ -58,6 +58,16 @@ class Scope(models.TextChoices):
     STATS_FIGURES = "stats:figures", _("Deliver and read your organisation's monthly figures")
 
 
+class VictimFeedback(models.TextChoices):
+    """How much a victim's status page may say about the police cluster their report joined:
+    a term of the agreement under which victims' reports reach the police (the intake sharing
+    group's, ``intake.integration.victim_feedback_allowed``)."""
+
+    NONE = "none", _("Nothing")
+    LINKED = "linked", _("That the report is linked, and how many others")
+    UNIT = "unit", _("Linked, how many, and which unit handles it")
+
+
 class Marking(models.TextChoices):
     """Traffic Light Protocol 2.0 (FIRST). What a recipient may do with marked information."""
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ketenwacht.partners.constants import Role, Sector
+from ketenwacht.partners.constants import Role, Sector, VictimFeedback
 from ketenwacht.partners.validators import validate_kvk
 
 
@@ -88,6 +88,18 @@ class DataSharingAgreement(models.Model):
     raw_value_roles = models.JSONField(default=list)
     retention_days = models.JSONField(default=dict)
     warning_thresholds = models.JSONField(default=dict)
+    # What victims whose reports reached the police under this agreement are told about
+    # the cluster their report joined (``VictimFeedback``); nothing unless the parties agree.
+    victim_feedback = models.CharField(
+        _("feedback to victims"),
+        max_length=10,
+        choices=VictimFeedback.choices,
+        default=VictimFeedback.NONE,
+        help_text=_(
+            "What victims whose reports reached the police under this agreement are told "
+            "about the police cluster their report joined."
+        ),
+    )
     valid_from = models.DateTimeField()
     valid_to = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -24,6 +24,7 @@ from ketenwacht.partners.constants import (
     Role,
     Scope,
     Sector,
+    VictimFeedback,
 )
 from ketenwacht.partners.models import (
     ApiToken,
@@ -207,6 +208,7 @@ def agreement_terms_validate(
     raw_value_roles: list[str],
     retention_days: Mapping[str, int],
     warning_thresholds: Mapping[str, Any],
+    victim_feedback: str = VictimFeedback.NONE,
 ) -> None:
     """Raise ``ValidationFailed`` for terms no version may have (used by forms too)."""
     if not purpose.strip() or not legal_basis.strip():
@@ -244,6 +246,13 @@ def agreement_terms_validate(
                 code="retention_range",
                 field="retention_days",
             )
+    if victim_feedback not in VictimFeedback.values:
+        raise _invalid(
+            f"Onbekende terugkoppeling '{victim_feedback}'. / Unknown victim feedback "
+            f"'{victim_feedback}'.",
+            code="unknown_victim_feedback",
+            field="victim_feedback",
+        )
     for name, value in warning_thresholds.items():
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise _invalid(
@@ -298,6 +307,7 @@ def agreement_revise(
     retention_days: Mapping[str, int],
     warning_thresholds: Mapping[str, Any],
     valid_from: datetime | None = None,
+    victim_feedback: str = VictimFeedback.NONE,
 ) -> DataSharingAgreement:
     """Create the next version of a group's agreement and close the current one.
 
@@ -311,6 +321,7 @@ def agreement_revise(
         raw_value_roles=raw_value_roles,
         retention_days=retention_days,
         warning_thresholds=warning_thresholds,
+        victim_feedback=victim_feedback,
     )
     now = timezone.now()
     start = valid_from or now
@@ -333,6 +344,7 @@ def agreement_revise(
             raw_value_roles=sorted(set(raw_value_roles)),
             retention_days=dict(retention_days),
             warning_thresholds=dict(warning_thresholds),
+            victim_feedback=victim_feedback,
             valid_from=start,
             created_by=actor.user,
         )

@@ -3,7 +3,7 @@ and tokens, a sharing circle with the police, small hub limits, a clean cache.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from ketenwacht.cases.tests.factories import World, make_world
+from ketenwacht.partners.models import DataSharingAgreement, SharingGroup
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +44,31 @@ def english() -> Iterator[None]:
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
+
+
+@pytest.fixture
+def intake_agreement(db: None) -> Callable[[str], DataSharingAgreement]:
+    """Put in force a (next) version of the intake sharing group's agreement with this
+    victim-feedback term (the group made on the first call), as the programme team would."""
+    from ketenwacht.intake.integration import DEFAULT_GROUP_SLUG
+    from ketenwacht.partners import services
+    from ketenwacht.partners.access import SYSTEM
+    from ketenwacht.partners.tests.factories import SharingGroupFactory
+
+    def put_in_force(victim_feedback: str) -> DataSharingAgreement:
+        group = SharingGroup.objects.filter(slug=DEFAULT_GROUP_SLUG).first()
+        if group is None:
+            group = SharingGroupFactory.create(slug=DEFAULT_GROUP_SLUG)
+        return services.agreement_revise(
+            actor=SYSTEM,
+            group=group,
+            purpose="Slachtoffers' meldingen naar de politie (test).",
+            legal_basis="Toestemming van het slachtoffer (test).",
+            allowed_kinds=["iban"],
+            raw_value_roles=[],
+            retention_days={"iban": 365},
+            warning_thresholds={},
+            victim_feedback=victim_feedback,
+        )
+
+    return put_in_force

@@ -4,6 +4,7 @@ purge takes it out again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from ketenwacht.cases.tests.factories import World, import_report
 from ketenwacht.intake import services as intake_services
 from ketenwacht.intake.tests.factories import BANKHELPDESK_URGENT, answered_intake
 from ketenwacht.partners.access import SYSTEM
+from ketenwacht.partners.constants import VictimFeedback
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +39,12 @@ def _send(*, sightings: bool, capture: Any) -> tuple[Any, str]:
 
 
 def test_a_consenting_intake_links_to_police_reports_and_its_page_says_so(
-    world: World, english: None, django_capture_on_commit_callbacks: Any
+    world: World,
+    english: None,
+    django_capture_on_commit_callbacks: Any,
+    intake_agreement: Callable[[str], Any],
 ) -> None:
+    intake_agreement(VictimFeedback.UNIT)
     import_report(world.police_token, [IBAN], fraud_type="bankhelpdesk", postcode4="1012")
     intake, secret = _send(sightings=True, capture=django_capture_on_commit_callbacks)
     report = Report.objects.get(intake_id=intake.pk)
@@ -61,14 +67,19 @@ def test_a_consenting_intake_links_to_police_reports_and_its_page_says_so(
 
     cluster = report.cluster
     services.cluster_transition(actor=world.analyst, cluster=cluster, to_state=ClusterState.TRIAGE)
-    assert "assessing" in (selectors.cluster_feedback_for_intake(intake.pk) or "")
+    assert "assessing" in (
+        selectors.cluster_feedback_for_intake(intake.pk, allowed=VictimFeedback.UNIT) or ""
+    )
 
 
 def test_the_status_page_tells_a_dutch_victim_in_the_catalogues_words(
-    world: World, django_capture_on_commit_callbacks: Any
+    world: World,
+    django_capture_on_commit_callbacks: Any,
+    intake_agreement: Callable[[str], Any],
 ) -> None:
     """The Dutch sentences of ``locale/nl/.../django.po``, plural form and unit name filled in,
     on the real status page (Dutch asked for) and from the selector under ``nl``."""
+    intake_agreement(VictimFeedback.UNIT)
     for postcode in ("3512", "3513"):  # with the intake's 3511: Midden-Nederland's victims
         import_report(world.police_token, [IBAN], fraud_type="bankhelpdesk", postcode4=postcode)
     intake, secret = _send(sightings=True, capture=django_capture_on_commit_callbacks)
@@ -77,7 +88,10 @@ def test_the_status_page_tells_a_dutch_victim_in_the_catalogues_words(
         "Uw melding is gekoppeld aan 2 andere meldingen. Eenheid Midden-Nederland beoordeelt ze."
     )
     with translation.override("nl"):
-        assert selectors.cluster_feedback_for_intake(intake.pk) == assessing
+        assert (
+            selectors.cluster_feedback_for_intake(intake.pk, allowed=VictimFeedback.UNIT)
+            == assessing
+        )
     page = Client(HTTP_ACCEPT_LANGUAGE="nl").get(url)
     assert page.status_code == 200
     assert f'<p class="cases-feedback" role="status">{assessing}</p>' in page.content.decode()
@@ -95,7 +109,10 @@ def test_the_status_page_tells_a_dutch_victim_in_the_catalogues_words(
         "Eenheid Amsterdam."
     )
     with translation.override("nl"):
-        assert selectors.cluster_feedback_for_intake(intake.pk) == investigated
+        assert (
+            selectors.cluster_feedback_for_intake(intake.pk, allowed=VictimFeedback.UNIT)
+            == investigated
+        )
     page = Client(HTTP_ACCEPT_LANGUAGE="nl").get(url)
     assert f'<p class="cases-feedback" role="status">{investigated}</p>' in page.content.decode()
 
@@ -106,7 +123,7 @@ def test_without_the_victims_agreement_nothing_reaches_cases(
     import_report(world.police_token, [IBAN], fraud_type="bankhelpdesk")
     intake, _secret = _send(sightings=False, capture=django_capture_on_commit_callbacks)
     assert not Report.objects.filter(intake_id=intake.pk).exists()
-    assert selectors.cluster_feedback_for_intake(intake.pk) is None
+    assert selectors.cluster_feedback_for_intake(intake.pk, allowed=VictimFeedback.UNIT) is None
 
 
 def test_the_purge_takes_the_intake_out_of_its_cluster(
@@ -120,3 +137,37 @@ def test_the_purge_takes_the_intake_out_of_its_cluster(
     assert not Report.objects.filter(intake_id=intake.pk).exists()
     left = Report.objects.get(pk=police.report.pk)
     assert left.cluster is None or left.cluster.report_count < 2
+
+
+def test_the_agreement_in_force_decides_how_much_the_page_says(
+    world: World,
+    english: None,
+    django_capture_on_commit_callbacks: Any,
+    intake_agreement: Callable[[str], Any],
+) -> None:
+    """The intake group's agreement in force says what victims are told: without a group or
+    an agreement, nothing; each new version's term applies from when it is in force."""
+    from ketenwacht.intake.integration import victim_feedback_allowed
+
+    import_report(world.police_token, [IBAN], fraud_type="bankhelpdesk", postcode4="1012")
+    intake, secret = _send(sightings=True, capture=django_capture_on_commit_callbacks)
+    url = reverse("intake:status", kwargs={"reference": intake.reference, "secret": secret})
+    linked = "Your report has been linked to 1 other report."
+
+    def page() -> str:
+        response = Client().get(url)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert victim_feedback_allowed() == VictimFeedback.NONE  # no intake group yet
+    assert linked not in page() and "cases-feedback" not in page()
+    intake_agreement(VictimFeedback.LINKED)
+    assert victim_feedback_allowed() == VictimFeedback.LINKED
+    text = page()
+    assert f"{linked} The police are assessing them." in text and "Eenheid" not in text
+    intake_agreement(VictimFeedback.UNIT)
+    cluster = Report.objects.get(intake_id=intake.pk).cluster
+    assert cluster is not None and cluster.unit is not None
+    assert f"{linked} {cluster.unit.name} is assessing them." in page()
+    intake_agreement(VictimFeedback.NONE)
+    assert "cases-feedback" not in page()

@@ -16,13 +16,14 @@ from ketenwacht.cases.tests.factories import World, cluster_of, import_report
 from ketenwacht.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from ketenwacht.identifiers.canonical import canonicalise
 from ketenwacht.partners.access import SYSTEM
-from ketenwacht.partners.constants import Role
+from ketenwacht.partners.constants import Role, VictimFeedback
 from ketenwacht.partners.tests.factories import make_user
 from ketenwacht.synth.generators import identifiers
 
 pytestmark = pytest.mark.django_db
 
 IBAN, OTHER = identifiers("iban", 2, seed="workflow")
+UNIT, LINKED = VictimFeedback.UNIT, VictimFeedback.LINKED
 
 
 def _cluster(world: World, reports: int = 2, **extra: Any) -> Cluster:
@@ -221,13 +222,15 @@ def _intake(world: World, values: list[str], postcode: str = "1012") -> uuid.UUI
 
 
 def test_a_victims_status_page_says_what_happens_in_plain_words(
-    world: World, settings: Any, english: None
+    world: World, english: None
 ) -> None:
     intake_id = _intake(world, [IBAN])
-    assert selectors.cluster_feedback_for_intake(intake_id) is None  # linked to nothing yet
+    assert (
+        selectors.cluster_feedback_for_intake(intake_id, allowed=UNIT) is None
+    )  # linked to nothing yet
     import_report(world.police_token, [IBAN], postcode4="1013")
     import_report(world.police_token, [IBAN], postcode4="1014")
-    text = selectors.cluster_feedback_for_intake(intake_id)
+    text = selectors.cluster_feedback_for_intake(intake_id, allowed=UNIT)
     assert text == (
         "Your report has been linked to 2 other reports. Eenheid Amsterdam is assessing them."
     )
@@ -239,14 +242,16 @@ def test_a_victims_status_page_says_what_happens_in_plain_words(
         unit=Unit.objects.get(code="amsterdam"),
         assignee=world.police_user,
     )
-    assert selectors.cluster_feedback_for_intake(intake_id) == (
+    assert selectors.cluster_feedback_for_intake(intake_id, allowed=UNIT) == (
         "Your report has been linked to 2 other reports. They are being investigated by "
         "Eenheid Amsterdam."
     )
-    settings.KETENWACHT = {**settings.KETENWACHT, "CASES_VICTIM_FEEDBACK": "linked"}
-    assert "Amsterdam" not in (selectors.cluster_feedback_for_intake(intake_id) or "")
-    settings.KETENWACHT = {**settings.KETENWACHT, "CASES_VICTIM_FEEDBACK": "none"}
-    assert selectors.cluster_feedback_for_intake(intake_id) is None
+    # As far as the agreement allows: the link without the unit, or nothing.
+    assert selectors.cluster_feedback_for_intake(intake_id, allowed=LINKED) == (
+        "Your report has been linked to 2 other reports. The police are investigating them."
+    )
+    assert selectors.cluster_feedback_for_intake(intake_id, allowed=VictimFeedback.NONE) is None
+    assert selectors.cluster_feedback_for_intake(intake_id, allowed="anything") is None
 
 
 def test_linking_an_intake_is_idempotent_and_only_for_the_system(world: World) -> None:
@@ -284,7 +289,7 @@ def test_a_withdrawn_intake_leaves_its_cluster(world: World) -> None:
     assert not Report.objects.filter(intake_id=intake_id).exists()
     cluster.refresh_from_db()
     assert not cluster.is_active  # one report left: no cluster
-    assert selectors.cluster_feedback_for_intake(intake_id) is None
+    assert selectors.cluster_feedback_for_intake(intake_id, allowed=UNIT) is None
 
 
 def test_the_intake_can_pass_known_pseudonyms(world: World) -> None:

@@ -22,6 +22,7 @@ class AgreementSerializer(serializers.ModelSerializer[DataSharingAgreement]):
             "raw_value_roles",
             "retention_days",
             "warning_thresholds",
+            "victim_feedback",
             "valid_from",
             "valid_to",
         ]

@@ -161,6 +161,7 @@ def _version_form(agreement: DataSharingAgreement, **changes: Any) -> dict[str, 
         "raw_value_roles": ["police_analyst"],
         "retention_days": '{"iban": 365, "email": 90}',
         "warning_thresholds": '{"warning_organisations": 3}',
+        "victim_feedback": "linked",
         "valid_from_0": "",
         "valid_from_1": "",
     }
@@ -179,6 +180,7 @@ def test_adding_an_agreement_makes_the_next_version(admin_client: Client) -> Non
     assert first.valid_to == second.valid_from
     assert second.allowed_kinds == ["email", "iban"]
     assert second.warning_thresholds == {"warning_organisations": 3}
+    assert second.victim_feedback == "linked"
     assert AuditEvent.objects.filter(action="agreement.revise", object_id=str(second.pk)).exists()
 
 
@@ -189,6 +191,7 @@ def test_adding_an_agreement_makes_the_next_version(admin_client: Client) -> Non
         ({"retention_days": '{"iban": 0}'}, "must be 1–3650 days"),
         ({"retention_days": "[1, 2]"}, "must be JSON objects"),
         ({"valid_from_0": "2001-01-01", "valid_from_1": "00:00"}, "cannot start in the past"),
+        ({"victim_feedback": "everything"}, "Select a valid choice"),
     ],
 )
 def test_agreement_admin_refuses_bad_terms(
@@ -204,7 +207,9 @@ def test_agreement_admin_refuses_bad_terms(
 
 
 def test_new_version_form_starts_from_an_existing_version(admin_client: Client) -> None:
-    first = make_agreement(allowed_kinds=["iban"], retention_days={"iban": 100})
+    first = make_agreement(
+        allowed_kinds=["iban"], retention_days={"iban": 100}, victim_feedback="unit"
+    )
     response = admin_client.get(
         reverse("admin:partners_datasharingagreement_add") + f"?from={first.pk}"
     )
@@ -212,6 +217,7 @@ def test_new_version_form_starts_from_an_existing_version(admin_client: Client) 
     assert initial["group"] == first.group_id
     assert initial["allowed_kinds"] == ["iban"]
     assert initial["retention_days"] == {"iban": 100}
+    assert initial["victim_feedback"] == "unit"
 
 
 def test_only_the_programme_team_may_add_versions() -> None:

@@ -339,6 +339,7 @@ def test_new_version_closes_the_previous_one(programme: access.Actor) -> None:
         ({"warning_thresholds": {"warning_organisations": False}}, "threshold_invalid"),
         ({"purpose": "  "}, "required"),
         ({"legal_basis": ""}, "required"),
+        ({"victim_feedback": "everything"}, "unknown_victim_feedback"),
     ],
 )
 def test_agreement_revise_refuses_bad_terms(
