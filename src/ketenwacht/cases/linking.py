@@ -305,7 +305,7 @@ def _new_cluster(report_ids: set[int], *, now: datetime, first: list[Statement])
         summary.summarise(
             facts, today=timezone.localdate(now), weights=priority_weights()
         ).apply_to(cluster)
-        decisions = _route_in_memory(cluster, now=now)
+        decisions = _route_in_memory(cluster, report_ids, now=now)
         ids = sorted(report_ids)
         bulkwrite.execute_in_order(
             cursor,
@@ -328,10 +328,15 @@ def _new_cluster(report_ids: set[int], *, now: datetime, first: list[Statement])
 CLUSTER_ROWS = bulkwrite.ModelRows(Cluster, [f.name for f in Cluster._meta.concrete_fields])
 
 
-def _route_in_memory(cluster: Cluster, *, now: datetime) -> list[Statement]:
+def _route_in_memory(
+    cluster: Cluster, joining: Collection[int], *, now: datetime
+) -> list[Statement]:
     """Route a cluster whose summary is up to date before it is written (as the rebuild routes
-    new clusters): its unit is set here; returns its routing rows' statement to send."""
-    outcome = routing.plan([routing.ClusterRow.of(cluster)], now=now)
+    new clusters): its unit is set here; returns its routing rows' statement to send.
+    ``joining``: the reports whose membership rows are not written yet (their identifiers'
+    suspect postcodes count)."""
+    suspects = routing.suspect_units_of([cluster.pk], now=now, joining={cluster.pk: joining})
+    outcome = routing.plan([routing.ClusterRow.of(cluster)], now=now, suspects=suspects)
     if cluster.pk in outcome.moved:
         cluster.unit_id = outcome.moved[cluster.pk]
     return routing.decisions_statements(outcome.decisions)
@@ -351,20 +356,16 @@ def _grow_alone(
     routing go as one message, which needs no reply but its success. A closed cluster is
     reopened, and routed after that, by the caller (``Change.reopen``)."""
     summary.grow_one(cluster, facts, known_victim=ahead.known_victim, window=ahead.window, now=now)
-    change = Change(
-        touched={cluster.pk},
-        grew={cluster.pk},
-        known={cluster.pk: (cluster.state, cluster.unit_id)},
-        summarised={cluster.pk: cluster},
-    )
+    change = Change(touched={cluster.pk}, grew={cluster.pk}, summarised={cluster.pk: cluster})
     writes = [*first, enter_statement([report.pk], cluster.pk)]
     if cluster.state == ClusterState.CLOSED:
         change.reopen.add(cluster.pk)
         writes.append(summary.stored_statement(cluster))
     else:
-        decisions = _route_in_memory(cluster, now=now)
+        decisions = _route_in_memory(cluster, [report.pk], now=now)
         writes += [summary.stored_statement(cluster, also=["unit"]), *decisions]
         change.routed.add(cluster.pk)
+    change.known[cluster.pk] = (cluster.state, cluster.unit_id)
     bulkwrite.send(writes)
     return change
 
@@ -377,6 +378,8 @@ class _Ahead:
 
     locked: dict[int, Cluster] = field(default_factory=dict)
     window_of: int | None = None
+    window_count: int = 0  # the report count the window was read at, and where it starts
+    window_start: int = 0
     known_victim: bool = False
     window: list[int] = field(default_factory=list)
 
@@ -385,8 +388,9 @@ class _Ahead:
         cls, locked_rows: Iterable[Sequence[Any]], window_rows: Iterable[Sequence[Any]]
     ) -> _Ahead:
         ahead = cls({cluster.pk: cluster for cluster in CLUSTER_ROWS.instances(locked_rows)})
-        for cluster_id, known_victim, damage in window_rows:
-            ahead.window_of, ahead.known_victim = cluster_id, bool(known_victim)
+        for cluster_id, count, start, known_victim, damage in window_rows:
+            ahead.window_of, ahead.window_count, ahead.window_start = cluster_id, count, start
+            ahead.known_victim = bool(known_victim)
             ahead.window.append(damage)
         return ahead
 
@@ -399,7 +403,15 @@ class _Ahead:
         return clusters  # type: ignore[return-value]
 
     def has_window(self, cluster: Cluster) -> bool:
-        return self.window_of == cluster.pk
+        """Whether the window read is the locked cluster's, where ``summary.median_with``
+        expects it, and as long as its memberships say (else the general path reads them)."""
+        count = cluster.report_count
+        return (
+            self.window_of == cluster.pk
+            and self.window_count == count
+            and self.window_start == summary.window_offset(count)
+            and len(self.window) == min(summary.WINDOW, count - self.window_start)
+        )
 
 
 def _ahead_statements(pseudonym_ids: list[int], report: Report) -> list[Statement]:
@@ -437,7 +449,8 @@ def _reached_sql(vendor: str, count: int) -> str:
 @functools.lru_cache(maxsize=SQL_CACHE)
 def _locked_sql(vendor: str, count: int) -> str:
     """The reached clusters' rows, locked (where the database locks rows) in id order, as
-    every change that locks several clusters does."""
+    every change that locks several clusters does (the merge, the recompute, the summaries'
+    refresh)."""
     table = connection.ops.quote_name(Cluster._meta.db_table)
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return (
@@ -448,22 +461,24 @@ def _locked_sql(vendor: str, count: int) -> str:
 
 @functools.lru_cache(maxsize=SQL_CACHE)
 def _window_sql(vendor: str, count: int) -> str:
-    """If exactly one cluster is reached: rows of its id, whether the victim (the last
-    parameter) has a report in it, and its ``summary.WINDOW`` damages from
-    ``summary.window_offset`` of its report count on (one walk of the membership's
-    ``(cluster, damage)`` index). No rows otherwise."""
+    """If exactly one cluster is reached: rows of its id, its report count, where the window
+    starts (``summary.window_offset`` of the count; the add checks that both agree, in
+    ``_Ahead.has_window``), whether the victim (the last parameter) has a report in it, and
+    its ``summary.WINDOW`` damages from there on (one walk of the membership's ``(cluster,
+    damage)`` index). No rows otherwise."""
     q = connection.ops.quote_name
     clusters, members = q(Cluster._meta.db_table), q(Membership._meta.db_table)
     reports = q(Report._meta.db_table)
     return (
-        f"{_reached_sql(vendor, count)}, one(id, n) AS (SELECT c.id, c.report_count "  # noqa: S608
+        f"{_reached_sql(vendor, count)}, one(id, n, start) AS (SELECT c.id, c.report_count, "  # noqa: S608
+        f"CASE WHEN c.report_count > 1 THEN c.report_count / 2 - 1 ELSE 0 END "
         f"FROM {clusters} c WHERE c.id = (SELECT MIN(cluster_id) FROM reached) "
         f"AND (SELECT COUNT(DISTINCT cluster_id) FROM reached) = 1) "
-        f"SELECT one.id, EXISTS (SELECT 1 FROM {reports} r JOIN {members} m "
-        f"ON m.report_id = r.id WHERE r.victim_key = %s AND m.cluster_id = one.id), w.d "
-        f"FROM one, (SELECT damage_cents AS d FROM {members} "
+        f"SELECT one.id, one.n, one.start, EXISTS (SELECT 1 FROM {reports} r "
+        f"JOIN {members} m ON m.report_id = r.id WHERE r.victim_key = %s "
+        f"AND m.cluster_id = one.id), w.d FROM one, (SELECT damage_cents AS d FROM {members} "
         f"WHERE cluster_id = (SELECT id FROM one) ORDER BY damage_cents LIMIT {summary.WINDOW} "
-        f"OFFSET (SELECT CASE WHEN n > 1 THEN n / 2 - 1 ELSE 0 END FROM one)) w ORDER BY w.d"
+        f"OFFSET COALESCE((SELECT start FROM one), 0)) w ORDER BY w.d"
     )
 
 
@@ -500,9 +515,11 @@ def _reach_sql(vendor: str, count: int) -> str:
     # MATERIALIZED: the identifiers are filtered before any link is read. Without it,
     # PostgreSQL's generic plan for one identifier joined all its links (and their
     # memberships) and only then dropped them for its hub row: 11.8 ms for an excluded hub
-    # of 1,736 reports, 3 ms for a watched identifier of 441, at bench scale.
+    # of 1,736 reports, 3 ms for a watched identifier of 441, at bench scale. (SQLite needs
+    # no fence, and its keyword needs SQLite 3.35.)
+    fence = "MATERIALIZED " if vendor == "postgresql" else ""
     return (
-        f"WITH ids(p) AS (VALUES {values}), open(p) AS MATERIALIZED (SELECT p FROM ids "  # noqa: S608
+        f"WITH ids(p) AS (VALUES {values}), open(p) AS {fence}(SELECT p FROM ids "  # noqa: S608
         f"WHERE NOT EXISTS (SELECT 1 FROM {hub_table} h WHERE h.pseudonym_id = ids.p)) "
         f"SELECT l.pseudonym_id, m.cluster_id, "
         f"CASE WHEN m.cluster_id IS NULL THEN l.report_id END, COUNT(*) "
@@ -587,9 +604,7 @@ def recompute(seed_report_ids: Collection[int], *, now: datetime | None = None) 
     """Recompute the components of the seeds' clusters (and the seeds) from their links."""
     moment = now or timezone.now()
     seeds = set(seed_report_ids)
-    cluster_ids = set(
-        Membership.objects.filter(report_id__in=list(seeds)).values_list("cluster_id", flat=True)
-    )
+    cluster_ids = _lock_clusters_of(seeds)
     scope: dict[int, int | None] = dict.fromkeys(
         Report.objects.filter(pk__in=list(seeds)).values_list("pk", flat=True)
     )
@@ -608,6 +623,33 @@ def recompute(seed_report_ids: Collection[int], *, now: datetime | None = None) 
     states = dict(Cluster.objects.filter(pk__in=list(cluster_ids)).values_list("pk", "state"))
     identity = assign_identities(components, scope, rank=cluster_rank(states))
     return apply_identity(identity, scope, now=moment)
+
+
+def _lock_clusters_of(report_ids: set[int]) -> set[int]:
+    """Lock the clusters of these reports (in id order, as every change that locks several
+    does) before their members are read, so that no add enters one of them meanwhile (it
+    would end in a cluster this recompute ends). Read again after the lock: a merge that
+    committed while this waited moved reports to a cluster not locked yet."""
+    locked: set[int] = set()
+    while True:
+        cluster_ids = set(
+            Membership.objects.filter(report_id__in=list(report_ids)).values_list(
+                "cluster_id", flat=True
+            )
+        )
+        if cluster_ids <= locked:
+            return cluster_ids
+        locked |= lock_clusters(cluster_ids - locked)
+
+
+def lock_clusters(cluster_ids: Collection[int]) -> set[int]:
+    """Lock these cluster rows in id order (where the database locks rows); their ids."""
+    return set(
+        Cluster.objects.select_for_update()
+        .filter(pk__in=sorted(cluster_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def apply_identity(

@@ -18,9 +18,10 @@ unit (state past triage) stays where it is, and the row records the advice as no
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -240,43 +241,71 @@ def rule_specs() -> tuple[list[RuleSpec], dict[str, int], str]:
     return specs
 
 
-def suspect_units_of(cluster_ids: Collection[int], *, now: datetime) -> dict[int, Counter[str]]:
+def suspect_units_of(
+    cluster_ids: Collection[int],
+    *,
+    now: datetime,
+    joining: Mapping[int, Collection[int]] | None = None,
+) -> dict[int, Counter[str]]:
     """Per cluster, the units of suspect postcodes supplied for its linking identifiers.
 
-    Read from the (small) table of supplied postcodes towards the clusters, in one plain
-    statement: this runs for every new report, and a large cluster has thousands of links.
+    ``joining``: per cluster, reports that join it in this change and have no membership row
+    yet (the add routes a cluster before it writes them): their identifiers count too.
+    Read from the (small) table of supplied postcodes towards the clusters, in plain
+    statements: this runs for every new report, and a large cluster has thousands of links.
     """
     found: dict[int, Counter[str]] = defaultdict(Counter)
-    ids = list(cluster_ids)
     if not _any_suspects(now):
         return found
+    seen: set[tuple[int, int, str]] = set()  # a location counts once per cluster
     q = connection.ops.quote_name
-    tables = {
-        "s": q(SuspectLocation._meta.db_table),
-        "l": q(ReportLink._meta.db_table),
-        "m": q(Membership._meta.db_table),
-        "u": q(Unit._meta.db_table),
-        "h": q(Hub._meta.db_table),
-    }
+    members = q(Membership._meta.db_table)
+    for chunk in _chunks(list(cluster_ids)):
+        marks = ", ".join(["%s"] * len(chunk))
+        seen.update(
+            _suspect_rows(
+                "m.cluster_id, s.id, u.code",
+                f"CROSS JOIN {members} m",
+                f"m.report_id = l.report_id AND m.cluster_id IN ({marks})",
+                chunk,
+                now=now,
+            )
+        )
+    for cluster_id, report_ids in (joining or {}).items():
+        for chunk in _chunks(list(report_ids)):
+            marks = ", ".join(["%s"] * len(chunk))
+            rows = _suspect_rows("s.id, u.code", "", f"l.report_id IN ({marks})", chunk, now=now)
+            seen.update((cluster_id, location, code) for location, code in rows)
+    for cluster_id, _location, code in seen:
+        found[cluster_id][code] += 1
+    return found
+
+
+def _chunks(values: list[int], size: int = 1000) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _suspect_rows(
+    columns: str, joins: str, condition: str, params: Sequence[Any], *, now: datetime
+) -> list[tuple[Any, ...]]:
+    """``columns`` of the unexpired suspect locations of identifiers (not excluded hubs) named
+    by links that meet ``condition``."""
+    q = connection.ops.quote_name
+    locations, links = q(SuspectLocation._meta.db_table), q(ReportLink._meta.db_table)
+    units, hubs = q(Unit._meta.db_table), q(Hub._meta.db_table)
     moment = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start : start + 1000]
-            marks = ", ".join(["%s"] * len(chunk))
-            # CROSS JOIN keeps SQLite's join order (PostgreSQL plans it like an inner join).
-            cursor.execute(
-                f"SELECT DISTINCT m.cluster_id, s.id, u.code FROM {tables['s']} s "  # noqa: S608
-                f"CROSS JOIN {tables['l']} l CROSS JOIN {tables['m']} m "
-                f"JOIN {tables['u']} u ON u.id = s.unit_id "
-                f"WHERE l.pseudonym_id = s.pseudonym_id AND m.report_id = l.report_id "
-                f"AND s.expires_at > %s AND m.cluster_id IN ({marks}) "
-                f"AND NOT EXISTS (SELECT 1 FROM {tables['h']} h "
-                f"WHERE h.pseudonym_id = s.pseudonym_id AND h.is_excluded)",
-                [moment, *chunk],
-            )
-            for cluster_id, _location, code in cursor.fetchall():
-                found[cluster_id][code] += 1
-    return found
+        # CROSS JOIN keeps SQLite's join order (PostgreSQL plans it like an inner join).
+        cursor.execute(
+            f"SELECT DISTINCT {columns} FROM {locations} s "  # noqa: S608
+            f"CROSS JOIN {links} l {joins} JOIN {units} u ON u.id = s.unit_id "
+            f"WHERE l.pseudonym_id = s.pseudonym_id AND {condition} AND s.expires_at > %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {hubs} h "
+            f"WHERE h.pseudonym_id = s.pseudonym_id AND h.is_excluded)",
+            [*params, moment],
+        )
+        return list(cursor.fetchall())
 
 
 @dataclass(frozen=True)

@@ -892,7 +892,7 @@ def cluster_identifier_reveal(
     asked = {"pseudonym": pseudonym.reference, "kind": pseudonym.kind}
     try:
         revealed = raw_value_reveal(actor=actor, pseudonym=pseudonym, reason=reason)
-    except PermissionDeniedError as refusal:
+    except (PermissionDeniedError, NotFoundError) as refusal:  # not allowed; none kept
         _audit_reveal(actor, cluster, reason, refused=refusal.code, **asked)
         raise
     _audit_reveal(actor, cluster, reason, **asked)
@@ -1150,12 +1150,16 @@ def _agreement_for_postcodes(group: SharingGroup, kind: str) -> Any:
 
 
 def priorities_refresh(*, actor: Actor = SYSTEM) -> int:
-    """Recompute summaries (growth and recency move with the calendar) of active clusters."""
+    """Recompute summaries (growth and recency move with the calendar) of active clusters,
+    5,000 at a time, each chunk in a transaction of its own: a chunk's clusters are locked
+    while it is refreshed, and adds to them wait that long, not for the whole run."""
     now = timezone.now()
     ids = list(Cluster.objects.filter(is_active=True).values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        with transaction.atomic():
+            chunk = linking.lock_clusters(ids[start : start + 5000])
+            summary.refresh(chunk, now=now)
     with transaction.atomic():
-        for start in range(0, len(ids), 5000):
-            summary.refresh(ids[start : start + 5000], now=now)
         audit_record(
             actor=actor,
             action="cases.priorities_refresh",

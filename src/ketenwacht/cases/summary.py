@@ -229,7 +229,11 @@ def write(summaries: Mapping[int, Summary], *, now: datetime) -> None:
 
 
 def refresh(cluster_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, Summary]:
-    """Recompute and store the summaries of these clusters; returns them by cluster id."""
+    """Recompute and store the summaries of these clusters; returns them by cluster id. The
+    caller holds the clusters' locks (``linking.lock_clusters``; a change holds them
+    already): an add that grew one between the read and the write would be overwritten by a
+    summary that misses it, and the next add trusts the stored report count
+    (``median_with``)."""
     moment = now or timezone.now()
     today = timezone.localdate(moment)
     weights = priority_weights()

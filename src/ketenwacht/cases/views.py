@@ -115,7 +115,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
         action="cases.export",
         object_type="clusters",
         purpose="CSV export of the priority list",
-        details={**filters, "rows": clusters.count()},
+        details={**filters, "rows": clusters.count()},  # as selected when the export began
     )
     rows = selectors.export_rows(clusters.iterator(chunk_size=2000))
     stamp = timezone.localdate().isoformat()

@@ -97,7 +97,8 @@ class DataSharingAgreement(models.Model):
         default=VictimFeedback.NONE,
         help_text=_(
             "What victims whose reports reached the police under this agreement are told "
-            "about the police cluster their report joined."
+            "about the police cluster their report joined. Read only from the intake "
+            "sharing group's agreement, the one victims' reports reach the police under."
         ),
     )
     valid_from = models.DateTimeField()

@@ -435,6 +435,30 @@ def test_the_median_from_the_window_equals_the_median_of_all(
     )
 
 
+@pytest.mark.parametrize(
+    ("row_count", "read_at", "start", "window", "usable"),
+    [
+        (7, 7, 2, [10, 20, 30], True),
+        (2, 2, 0, [10, 20], True),  # as long as the cluster has damages from ``start``
+        (7, 8, 2, [10, 20, 30], False),  # read at another count than the locked row's
+        (7, 7, 1, [10, 20, 30], False),  # a start that is not ``window_offset``
+        (7, 7, 2, [10, 20], False),  # fewer damages than the count says
+    ],
+)
+def test_the_read_ahead_window_is_used_only_where_it_fits_the_locked_row(
+    row_count: int, read_at: int, start: int, window: list[int], usable: bool
+) -> None:
+    """Else the general path reads the memberships: no median from a misplaced window, and
+    no ``IndexError`` in an add."""
+    from ketenwacht.cases.linking import _Ahead
+
+    cluster = Cluster(id=5, report_count=row_count)
+    ahead = _Ahead(window_of=5, window_count=read_at, window_start=start, window=window)
+    assert ahead.has_window(cluster) is usable
+    ahead.window_of = 6  # another cluster's window
+    assert not ahead.has_window(cluster)
+
+
 def test_a_report_growing_a_cluster_costs_a_fixed_handful_of_statements() -> None:
     """The incremental add's fast path, counted: lock, links, hub rows, who names the
     identifiers (their clusters; one other report of a watched one), the clusters reached

@@ -119,3 +119,26 @@ def test_a_reason_too_short_discloses_nothing_and_writes_no_reveal_row(
     assert response.status_code == 302
     assert _cluster_rows() == []
     assert not AuditEvent.objects.filter(action__startswith="identifiers.reveal").exists()
+
+
+def test_a_value_no_longer_kept_is_refused_and_the_attempt_audited(
+    world: World, login_client: Callable[..., Client]
+) -> None:
+    """Allowed, but the raw form is gone (retention): refused, and the question leaves a row."""
+    from ketenwacht.identifiers.models import RawValue
+
+    cluster = _cluster_naming(world, IBAN)
+    pseudonym = _pseudonym_in(cluster)
+    assert RawValue.objects.filter(pseudonym=pseudonym).delete()[0] > 0
+    client = login_client(Role.POLICE_ANALYST, world.police)
+    client.post(
+        f"/portal/cases/clusters/{cluster.pk}/reveal/",
+        {"pseudonym_id": pseudonym.pk, "reason": REASON},
+    )
+    (row,) = _cluster_rows()
+    assert row.action == "cases.identifier_reveal_refused"
+    assert row.details == {
+        "refused": "no_raw_value",
+        "pseudonym": pseudonym.reference,
+        "kind": "iban",
+    }

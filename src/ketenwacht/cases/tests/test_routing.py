@@ -187,3 +187,42 @@ def test_only_the_programme_team_edits_rules(world: World) -> None:
         fraud_types=["investment"],
     )
     assert rule.position == 4 and rule.fraud_types == ["investment"]
+
+
+@pytest.mark.django_db
+def test_a_suspect_postcode_on_an_identifier_the_new_report_brings_routes_the_cluster(
+    world: World,
+) -> None:
+    """The add routes a cluster before it writes the new report's membership (one message
+    less): the suspect postcodes of the identifiers only the new report names count too."""
+    cluster = _cluster(world, ["1012", "1013"])
+    assert cluster.unit is not None and cluster.unit.code == "amsterdam"
+    services.suspect_postcode_supply(
+        actor=world.bank_token, value=SECOND, postcode4="6211", sharing_group=world.group.slug
+    )
+    cluster.refresh_from_db()
+    assert cluster.unit.code == "amsterdam"  # nobody in the cluster names SECOND yet
+    joined = import_report(world.police_token, [IBAN, SECOND], postcode4="1014")
+    assert cluster_of(joined.report.pk) == cluster
+    cluster.refresh_from_db()
+    assert cluster.unit.code == "limburg"
+    latest = RoutingDecision.objects.filter(cluster=cluster).last()
+    assert latest is not None and latest.rule is not None
+    assert latest.rule.method == RoutingMethod.SUSPECT_POSTCODE
+
+
+@pytest.mark.django_db
+def test_a_new_cluster_is_routed_by_the_suspect_postcodes_of_its_reports(world: World) -> None:
+    """A new cluster is routed before its memberships are written: its reports' identifiers'
+    suspect postcodes count."""
+    services.suspect_postcode_supply(
+        actor=world.bank_token, value=SECOND, postcode4="6211", sharing_group=world.group.slug
+    )
+    (third,) = identifiers("iban", 1, seed="routing-new-cluster")
+    first = import_report(world.police_token, [third], postcode4="1012")
+    second = import_report(world.police_token, [third, SECOND], postcode4="1013")
+    cluster = cluster_of(first.report.pk)
+    assert cluster_of(second.report.pk) == cluster
+    assert cluster.unit is not None and cluster.unit.code == "limburg"
+    (decision,) = RoutingDecision.objects.filter(cluster=cluster)
+    assert decision.rule is not None and decision.rule.method == RoutingMethod.SUSPECT_POSTCODE
