@@ -21,6 +21,7 @@ from ketenwacht.cases import linking, services
 from ketenwacht.cases.models import Cluster, Report
 from ketenwacht.cases.tests.factories import (
     ReportFactory,
+    World,
     add,
     assert_memberships_consistent,
     cluster_of,
@@ -80,4 +81,51 @@ def test_an_add_reaching_a_cluster_merged_meanwhile_joins_the_survivor() -> None
     assert cluster_of(results["merge"]) == survivor
     assert not Cluster.objects.get(pk=({a.pk, b.pk} - {survivor.pk}).pop()).is_active
     assert survivor.report_count == Report.objects.count() == 6
+    assert_memberships_consistent()
+
+
+def test_an_add_during_a_recompute_that_ends_its_cluster_is_linked_after_it(
+    world: World,
+) -> None:
+    """An analyst excludes ``y`` while a report naming ``x`` joins the cluster ``y`` held
+    together. The add holds the cluster's row until it commits; the recompute locks the
+    cluster before it reads the members, so it waits and then sees the new report: ``x``
+    keeps the new report and its first report together. Before the lock, the recompute read
+    the members without the new report, dissolved the cluster, and the new report was left
+    in the dissolved (inactive) cluster."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises the writers; row locks are PostgreSQL's")
+    x, y = make_pseudonyms(2)
+    first = add([x, y])
+    add([y])
+    cluster = cluster_of(first.pk)
+    joined, go_on = threading.Event(), threading.Event()
+
+    def hold_the_add() -> None:
+        joined.set()
+        assert go_on.wait(30)
+
+    errors: list[BaseException] = []
+    results: dict[str, int] = {}
+    adding = _in_thread(
+        lambda: results.update(add=_add_in_transaction([x], before_commit=hold_the_add)), errors
+    )
+    assert joined.wait(30)
+    excluding = _in_thread(
+        lambda: services.hub_override(
+            actor=world.analyst, pseudonym_id=y, decision="exclude", note="a shared helpdesk"
+        ),
+        errors,
+    )
+    deadline = time.monotonic() + 30
+    while _backends_waiting_for_a_lock() == 0:  # the recompute waits for the cluster's row
+        assert time.monotonic() < deadline and excluding.is_alive()
+        time.sleep(0.05)
+    go_on.set()
+    adding.join(60)
+    excluding.join(60)
+    assert errors == []
+    kept = cluster_of(results["add"])
+    assert kept.is_active and kept == cluster_of(first.pk) == cluster
+    assert kept.report_count == 2
     assert_memberships_consistent()
