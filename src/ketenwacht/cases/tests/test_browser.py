@@ -77,3 +77,38 @@ def test_routing_rules_for_the_programme_team(
     assert_accessible(browser_page, "cases-routing")
     browser_page.goto("/portal/cases/routing/new/")
     assert_accessible(browser_page, "cases-routing-new")
+
+
+def test_paged_lists_and_the_cut_timeline_are_accessible(
+    browser_page: Page,
+    login_as: Callable[..., Any],
+    seeded: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page links and the notices that say what a page leaves out, as users meet them
+    on a large cluster (sizes made small here)."""
+    from ketenwacht.cases import selectors, views
+
+    world, cluster = seeded
+    second = next(identifiers("iban", 1, seed="browser-second"))
+    import_report(world.police_token, [second], postcode4="3011")
+    import_report(world.police_token, [second], postcode4="3012")
+    monkeypatch.setattr(views, "LIST_PAGE_SIZE", 1)
+    monkeypatch.setattr(selectors, "IDENTIFIERS_PAGE_SIZE", 1)
+    monkeypatch.setattr(selectors, "TIMELINE_MAX_PER_KIND", 1)
+    login_as(Role.POLICE_ANALYST, world.police)
+
+    browser_page.goto("/portal/cases/?state=all")
+    browser_page.locator("a[rel=next]").click()
+    browser_page.wait_for_load_state()
+    assert "page=2" in browser_page.url
+    assert_accessible(browser_page, "cases-list-page-2")
+
+    browser_page.goto(f"/portal/cases/clusters/{cluster.pk}/")
+    assert browser_page.locator("#timeline-notice").is_visible()
+    assert browser_page.locator("#identifiers-notice").is_visible()
+    assert_accessible(browser_page, "cases-detail-cut")
+    browser_page.locator("a[rel=next][href*=identifiers_page]").click()
+    browser_page.wait_for_load_state()
+    assert "identifiers_page=2" in browser_page.url
+    assert_accessible(browser_page, "cases-detail-identifiers-page-2")
