@@ -639,7 +639,8 @@ def _lock_clusters_of(report_ids: set[int]) -> set[int]:
         )
         if cluster_ids <= locked:
             return cluster_ids
-        locked |= lock_clusters(cluster_ids - locked)
+        lock_clusters(cluster_ids - locked)
+        locked |= cluster_ids  # grows every round: the loop ends
 
 
 def lock_clusters(cluster_ids: Collection[int]) -> set[int]:
