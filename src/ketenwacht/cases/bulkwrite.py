@@ -445,6 +445,12 @@ class ModelRows:
         values = [getattr(instance, attname) for attname in self.attnames]
         return insert_values_statement(self.model, self.names, [values])
 
+    def update_statement(self, instance: models.Model) -> Statement:
+        """An ``UPDATE`` of these fields of ``instance`` by its primary key (as
+        ``save(update_fields=…)``), to send with others."""
+        values = [getattr(instance, attname) for attname in self.attnames]
+        return update_one_statement(self.model, instance.pk, self.names, values)
+
     def columns(self, alias: str) -> str:
         """The select list, columns qualified with the table's alias in the statement."""
         key = f"{connection.vendor}:{alias}"

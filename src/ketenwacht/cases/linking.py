@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
 from ketenwacht.cases import bulkwrite, hubs, routing, summary
@@ -63,6 +64,11 @@ def lock_for_change(
 # The statements of every add are made once per database vendor and number of values:
 # building them (quoting names through the connection proxy) cost more Python than sending.
 SQL_CACHE = 256
+
+
+def _tables(*models: type[Model]) -> list[str]:
+    """The models' table names, quoted for this connection (for the SQL built below)."""
+    return [connection.ops.quote_name(model._meta.db_table) for model in models]
 
 
 @functools.lru_cache(maxsize=SQL_CACHE)
@@ -189,8 +195,7 @@ def enter_statement(report_ids: Collection[int], cluster_id: int) -> Statement:
 
 @functools.lru_cache(maxsize=SQL_CACHE)
 def _enter_sql(vendor: str, count: int) -> str:
-    member_table = connection.ops.quote_name(Membership._meta.db_table)
-    report_table = connection.ops.quote_name(Report._meta.db_table)
+    member_table, report_table = _tables(Membership, Report)
     marks = ", ".join(["%s"] * count)
     return (
         f"INSERT INTO {member_table} (report_id, cluster_id, damage_cents) "  # noqa: S608
@@ -363,7 +368,7 @@ def _grow_alone(
         writes.append(summary.stored_statement(cluster))
     else:
         decisions = _route_in_memory(cluster, [report.pk], now=now)
-        writes += [summary.stored_statement(cluster, also=["unit"]), *decisions]
+        writes += [summary.stored_statement(cluster, with_unit=True), *decisions]
         change.routed.add(cluster.pk)
     change.known[cluster.pk] = (cluster.state, cluster.unit_id)
     bulkwrite.send(writes)
@@ -433,9 +438,7 @@ def _reached_sql(vendor: str, count: int) -> str:
     """A ``WITH`` clause: ``reached(cluster_id)``, for each identifier that is not an excluded
     hub, the cluster of one other report naming it. Every report naming a linking identifier
     is in one cluster, so one tells which (NULL: no other report naming it is in a cluster)."""
-    q = connection.ops.quote_name
-    link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
-    hub_table = q(Hub._meta.db_table)
+    link_table, member_table, hub_table = _tables(ReportLink, Membership, Hub)
     values = ", ".join(["(CAST(%s AS BIGINT))"] * count)
     return (
         f"WITH ids(p) AS (VALUES {values}), reached(cluster_id) AS ("  # noqa: S608
@@ -451,7 +454,7 @@ def _locked_sql(vendor: str, count: int) -> str:
     """The reached clusters' rows, locked (where the database locks rows) in id order, as
     every change that locks several clusters does (the merge, the recompute, the summaries'
     refresh)."""
-    table = connection.ops.quote_name(Cluster._meta.db_table)
+    (table,) = _tables(Cluster)
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return (
         f"{_reached_sql(vendor, count)}SELECT {CLUSTER_ROWS.columns('c')} FROM {table} c "  # noqa: S608
@@ -466,9 +469,7 @@ def _window_sql(vendor: str, count: int) -> str:
     ``_Ahead.has_window``), whether the victim (the last parameter) has a report in it, and
     its ``summary.WINDOW`` damages from there on (one walk of the membership's ``(cluster,
     damage)`` index). No rows otherwise."""
-    q = connection.ops.quote_name
-    clusters, members = q(Cluster._meta.db_table), q(Membership._meta.db_table)
-    reports = q(Report._meta.db_table)
+    clusters, members, reports = _tables(Cluster, Membership, Report)
     return (
         f"{_reached_sql(vendor, count)}, one(id, n, start) AS (SELECT c.id, c.report_count, "  # noqa: S608
         f"CASE WHEN c.report_count > 1 THEN c.report_count / 2 - 1 ELSE 0 END "
@@ -508,9 +509,7 @@ def _reach_statement(pseudonym_ids: list[int]) -> Statement:
 
 @functools.lru_cache(maxsize=SQL_CACHE)
 def _reach_sql(vendor: str, count: int) -> str:
-    q = connection.ops.quote_name
-    link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
-    hub_table = q(Hub._meta.db_table)
+    link_table, member_table, hub_table = _tables(ReportLink, Membership, Hub)
     values = ", ".join(["(CAST(%s AS BIGINT))"] * count)
     # MATERIALIZED: the identifiers are filtered before any link is read. Without it,
     # PostgreSQL's generic plan for one identifier joined all its links (and their
@@ -540,9 +539,7 @@ def _watched_statement(pseudonym_ids: list[int], report_id: int) -> Statement:
 
 @functools.lru_cache(maxsize=SQL_CACHE)
 def _watched_sql(vendor: str, count: int) -> str:
-    q = connection.ops.quote_name
-    link_table, member_table = q(ReportLink._meta.db_table), q(Membership._meta.db_table)
-    hub_table = q(Hub._meta.db_table)
+    link_table, member_table, hub_table = _tables(ReportLink, Membership, Hub)
     marks = ", ".join(["%s"] * count)
     return (
         f"SELECT w.pid, w.other, m.cluster_id FROM (SELECT h.pseudonym_id AS pid, "  # noqa: S608

@@ -18,7 +18,7 @@ unit (state past triage) stays where it is, and the row records the advice as no
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -260,7 +260,9 @@ def suspect_units_of(
     seen: set[tuple[int, int, str]] = set()  # a location counts once per cluster
     q = connection.ops.quote_name
     members = q(Membership._meta.db_table)
-    for chunk in _chunks(list(cluster_ids)):
+    ids = list(cluster_ids)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
         marks = ", ".join(["%s"] * len(chunk))
         seen.update(
             _suspect_rows(
@@ -271,19 +273,16 @@ def suspect_units_of(
                 now=now,
             )
         )
-    for cluster_id, report_ids in (joining or {}).items():
-        for chunk in _chunks(list(report_ids)):
+    for cluster_id, joined in (joining or {}).items():
+        report_ids = list(joined)
+        for start in range(0, len(report_ids), 1000):
+            chunk = report_ids[start : start + 1000]
             marks = ", ".join(["%s"] * len(chunk))
             rows = _suspect_rows("s.id, u.code", "", f"l.report_id IN ({marks})", chunk, now=now)
             seen.update((cluster_id, location, code) for location, code in rows)
     for cluster_id, _location, code in seen:
         found[cluster_id][code] += 1
     return found
-
-
-def _chunks(values: list[int], size: int = 1000) -> Iterator[list[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _suspect_rows(

@@ -366,14 +366,14 @@ def grow_one(
     _grow_by(cluster, [facts], {facts[5]} if known_victim else set(), median, now=now)
 
 
-_ATTNAMES = {field.name: field.attname for field in Cluster._meta.concrete_fields}
+# What a cluster's stored summary is, and the same with the unit routing gave it.
+SUMMARY_ROWS = bulkwrite.ModelRows(Cluster, [*Summary.FIELDS, "summary_at", "updated_at"])
+ROUTED_SUMMARY_ROWS = bulkwrite.ModelRows(Cluster, [*SUMMARY_ROWS.names, "unit"])
 
 
-def stored_statement(cluster: Cluster, *, also: Sequence[str] = ()) -> bulkwrite.Statement:
-    """The ``UPDATE`` of a cluster's summary (and the fields ``also``), to send with others."""
-    fields = [*Summary.FIELDS, "summary_at", "updated_at", *also]
-    values = [getattr(cluster, _ATTNAMES[name]) for name in fields]
-    return bulkwrite.update_one_statement(Cluster, cluster.pk, fields, values)
+def stored_statement(cluster: Cluster, *, with_unit: bool = False) -> bulkwrite.Statement:
+    """The ``UPDATE`` of a cluster's summary (and its unit), to send with others."""
+    return (ROUTED_SUMMARY_ROWS if with_unit else SUMMARY_ROWS).update_statement(cluster)
 
 
 def _grow_by(

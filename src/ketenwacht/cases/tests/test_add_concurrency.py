@@ -10,7 +10,7 @@ the one that ended (a report in an inactive cluster is in no police list)."""
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,10 +27,7 @@ from ketenwacht.cases.tests.factories import (
     cluster_of,
     make_pseudonyms,
 )
-from ketenwacht.cases.tests.test_rebuild_concurrency import (
-    _backends_waiting_for_a_lock,
-    _in_thread,
-)
+from ketenwacht.cases.tests.test_rebuild_concurrency import _in_thread, wait_until_blocked
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,6 +42,31 @@ def _add_in_transaction(pseudonym_ids: list[int], *, before_commit: Any = None) 
     return int(report.pk)
 
 
+def _second_waits_for_the_held_add(held_ids: list[int], second: Callable[[], Any]) -> Any:
+    """Add a report through ``held_ids`` and keep its transaction open; run ``second`` on
+    another connection until it waits for a lock; then let the add commit and both finish.
+    Returns the held add's report id and what ``second`` returned."""
+    holding, go_on = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        holding.set()
+        assert go_on.wait(30)
+
+    errors: list[BaseException] = []
+    results: dict[str, Any] = {}
+    first = _in_thread(
+        lambda: results.update(held=_add_in_transaction(held_ids, before_commit=hold)), errors
+    )
+    assert holding.wait(30)
+    waiting = _in_thread(lambda: results.update(second=second()), errors)
+    wait_until_blocked(waiting)
+    go_on.set()
+    first.join(60)
+    waiting.join(60)
+    assert errors == []
+    return results["held"], results["second"]
+
+
 def test_an_add_reaching_a_cluster_merged_meanwhile_joins_the_survivor() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises the writers; row locks are PostgreSQL's")
@@ -54,31 +76,11 @@ def test_an_add_reaching_a_cluster_merged_meanwhile_joins_the_survivor() -> None
     second = add([y, z])
     add([y])  # cluster B: two reports naming y, one of them z too
     a, b = cluster_of(first.pk), cluster_of(second.pk)
-    merged, go_on = threading.Event(), threading.Event()
-
-    def hold_the_merge() -> None:
-        merged.set()
-        assert go_on.wait(30)
-
-    errors: list[BaseException] = []
-    results: dict[str, int] = {}
-    merging = _in_thread(
-        lambda: results.update(merge=_add_in_transaction([x, y], before_commit=hold_the_merge)),
-        errors,
-    )
-    assert merged.wait(30)
-    joining = _in_thread(lambda: results.update(join=_add_in_transaction([z])), errors)
-    deadline = time.monotonic() + 30
-    while _backends_waiting_for_a_lock() == 0:  # the add waits for the merged cluster's row
-        assert time.monotonic() < deadline and joining.is_alive()
-        time.sleep(0.05)
-    go_on.set()
-    merging.join(60)
-    joining.join(60)
-    assert errors == []
-    survivor = cluster_of(results["join"])
+    # The add naming z waits for the row of the cluster the merge holds.
+    merged, joined = _second_waits_for_the_held_add([x, y], lambda: _add_in_transaction([z]))
+    survivor = cluster_of(joined)
     assert survivor.is_active and survivor.pk in {a.pk, b.pk}
-    assert cluster_of(results["merge"]) == survivor
+    assert cluster_of(merged) == survivor
     assert not Cluster.objects.get(pk=({a.pk, b.pk} - {survivor.pk}).pop()).is_active
     assert survivor.report_count == Report.objects.count() == 6
     assert_memberships_consistent()
@@ -99,33 +101,14 @@ def test_an_add_during_a_recompute_that_ends_its_cluster_is_linked_after_it(
     first = add([x, y])
     add([y])
     cluster = cluster_of(first.pk)
-    joined, go_on = threading.Event(), threading.Event()
-
-    def hold_the_add() -> None:
-        joined.set()
-        assert go_on.wait(30)
-
-    errors: list[BaseException] = []
-    results: dict[str, int] = {}
-    adding = _in_thread(
-        lambda: results.update(add=_add_in_transaction([x], before_commit=hold_the_add)), errors
-    )
-    assert joined.wait(30)
-    excluding = _in_thread(
+    # The analyst's recompute waits for the row of the cluster the add holds.
+    added, _hub = _second_waits_for_the_held_add(
+        [x],
         lambda: services.hub_override(
             actor=world.analyst, pseudonym_id=y, decision="exclude", note="a shared helpdesk"
         ),
-        errors,
     )
-    deadline = time.monotonic() + 30
-    while _backends_waiting_for_a_lock() == 0:  # the recompute waits for the cluster's row
-        assert time.monotonic() < deadline and excluding.is_alive()
-        time.sleep(0.05)
-    go_on.set()
-    adding.join(60)
-    excluding.join(60)
-    assert errors == []
-    kept = cluster_of(results["add"])
+    kept = cluster_of(added)
     assert kept.is_active and kept == cluster_of(first.pk) == cluster
     assert kept.report_count == 2
     assert_memberships_consistent()

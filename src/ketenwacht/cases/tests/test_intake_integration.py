@@ -87,14 +87,7 @@ def test_the_status_page_tells_a_dutch_victim_in_the_catalogues_words(
     assessing = (
         "Uw melding is gekoppeld aan 2 andere meldingen. Eenheid Midden-Nederland beoordeelt ze."
     )
-    with translation.override("nl"):
-        assert (
-            selectors.cluster_feedback_for_intake(intake.pk, allowed=VictimFeedback.UNIT)
-            == assessing
-        )
-    page = Client(HTTP_ACCEPT_LANGUAGE="nl").get(url)
-    assert page.status_code == 200
-    assert f'<p class="cases-feedback" role="status">{assessing}</p>' in page.content.decode()
+    _assert_says_in_dutch(intake.pk, url, assessing)
 
     cluster = Report.objects.get(intake_id=intake.pk).cluster
     assert cluster is not None
@@ -108,13 +101,19 @@ def test_the_status_page_tells_a_dutch_victim_in_the_catalogues_words(
         "Uw melding is gekoppeld aan 2 andere meldingen. Ze worden onderzocht door "
         "Eenheid Amsterdam."
     )
+    _assert_says_in_dutch(intake.pk, url, investigated)
+
+
+def _assert_says_in_dutch(intake_id: Any, url: str, sentence: str) -> None:
+    """The selector under ``nl`` and the real status page, Dutch asked for, say ``sentence``."""
     with translation.override("nl"):
         assert (
-            selectors.cluster_feedback_for_intake(intake.pk, allowed=VictimFeedback.UNIT)
-            == investigated
+            selectors.cluster_feedback_for_intake(intake_id, allowed=VictimFeedback.UNIT)
+            == sentence
         )
     page = Client(HTTP_ACCEPT_LANGUAGE="nl").get(url)
-    assert f'<p class="cases-feedback" role="status">{investigated}</p>' in page.content.decode()
+    assert page.status_code == 200
+    assert f'<p class="cases-feedback" role="status">{sentence}</p>' in page.content.decode()
 
 
 def test_without_the_victims_agreement_nothing_reaches_cases(

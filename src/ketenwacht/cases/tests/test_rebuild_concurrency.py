@@ -38,6 +38,14 @@ def _backends_waiting_for_a_lock() -> int:
     return int(count)
 
 
+def wait_until_blocked(thread: threading.Thread) -> None:
+    """Until a backend of this database waits for a lock (the thread's, while it lives)."""
+    deadline = time.monotonic() + 30
+    while _backends_waiting_for_a_lock() == 0:
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.05)
+
+
 def _in_thread(work: Any, errors: list[BaseException]) -> threading.Thread:
     def run() -> None:
         try:
@@ -80,10 +88,7 @@ def test_an_add_during_a_large_rebuild_waits_and_links(monkeypatch: pytest.Monke
     rebuilding = _in_thread(rebuild_module.rebuild, errors)
     assert holding.wait(30)
     adding = _in_thread(add, errors)
-    deadline = time.monotonic() + 30
-    while _backends_waiting_for_a_lock() == 0:  # the add waits for the rebuild
-        assert time.monotonic() < deadline and adding.is_alive()
-        time.sleep(0.05)
+    wait_until_blocked(adding)  # the add waits for the rebuild
     go_on.set()
     rebuilding.join(60)
     adding.join(60)
